@@ -1,0 +1,68 @@
+"""Context features for the second stage: what the first stage thinks of a block's surroundings.
+
+A teaser headline alone looks like a story heading; five headlines around it that
+the first stage already doubts give it away. These features are the first-stage
+logits of the block, its neighbours, its DOM container and the page.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from .blocks import Block
+
+CONTEXT_NAMES = (
+    "z", "z_prev1", "z_next1", "z_prev2", "z_next2", "win3_mean", "win10_mean",
+    "container_mean", "container_max", "container_min", "z_minus_container", "page_mean",
+    "page_max", "page_story_share", "p", "p_win3_mean", "container_p_mean", "after_last_strong",
+    "before_first_strong",
+)
+
+
+def _window_mean(values: np.ndarray, radius: int) -> np.ndarray:
+    padded = np.concatenate(([0.0], np.cumsum(values)))
+    n = len(values)
+    idx = np.arange(n)
+    lo = np.maximum(idx - radius, 0)
+    hi = np.minimum(idx + radius + 1, n)
+    return (padded[hi] - padded[lo]) / (hi - lo)
+
+
+def context_features(blocks: Sequence[Block], z: np.ndarray) -> np.ndarray:
+    """One row per block: first-stage logits of the block and its context."""
+    n = len(blocks)
+    out = np.zeros((n, len(CONTEXT_NAMES)), dtype=np.float64)
+    if n == 0:
+        return out
+    z = np.clip(np.asarray(z, dtype=np.float64), -12.0, 12.0)
+    p = 1.0 / (1.0 + np.exp(-z))
+    pad = -4.0
+    out[:, 0] = z
+    out[:, 1] = np.concatenate(([pad], z[:-1]))
+    out[:, 2] = np.concatenate((z[1:], [pad]))
+    out[:, 3] = np.concatenate(([pad, pad], z[:-2]))[:n]
+    out[:, 4] = np.concatenate((z[2:], [pad, pad]))[-n:]
+    out[:, 5] = _window_mean(z, 3)
+    out[:, 6] = _window_mean(z, 10)
+    groups: dict[int, list[int]] = {}
+    for i, b in enumerate(blocks):
+        groups.setdefault(b.container if b.container >= 0 else -2 - i, []).append(i)
+    for members in groups.values():
+        idx = np.asarray(members)
+        zs = z[idx]
+        out[idx, 7] = zs.mean()
+        out[idx, 8] = zs.max()
+        out[idx, 9] = zs.min()
+        out[idx, 16] = p[idx].mean()
+    out[:, 10] = z - out[:, 7]
+    out[:, 11] = z.mean()
+    out[:, 12] = z.max()
+    out[:, 13] = (z > 0).mean()
+    out[:, 14] = p
+    out[:, 15] = _window_mean(p, 3)
+    strong = np.flatnonzero(z > 2.0)
+    if len(strong):
+        out[:, 17] = np.arange(n) > strong[-1]
+        out[:, 18] = np.arange(n) < strong[0]
+    return out

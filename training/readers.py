@@ -1,0 +1,240 @@
+"""Readers for training and evaluation data, each failing with the file and line of a bad row.
+
+Three sources:
+* a gold folder laid out like WCXB: ``html/ID.html[.gz]`` + ``ground-truth/ID.json``;
+* JSONL pages ``{"id", "url"?, "html"|"text", "main_text"}`` (optionally ``page_type``,
+  ``with``, ``without``);
+* JSONL labelled blocks ``{"page_id", "position", "text", "label"}`` (optionally the
+  page's ``html`` on any of its rows), also as exported by doccano, Label Studio
+  and Prodigy (``label`` as a list, ``answer: accept|reject``, ``meta.page_id``).
+"""
+from __future__ import annotations
+
+import gzip
+import json
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from classifier.errors import TrainingDataError
+
+log = logging.getLogger(__name__)
+
+STORY_LABELS = {"story", "main", "content", "1", "true", "yes", "keep"}
+BOILERPLATE_LABELS = {"boilerplate", "clutter", "0", "false", "no", "drop", "noise"}
+
+
+@dataclass
+class GoldPage:
+    """A page with its gold main text (and, for WCXB, snippets and a page type)."""
+
+    id: str
+    main_text: str
+    html: bytes | str | None = None
+    text: str | None = None
+    url: str | None = None
+    page_type: str = "unknown"
+    with_snippets: list[str] = field(default_factory=list)
+    without_snippets: list[str] = field(default_factory=list)
+    source: str = ""
+
+    @property
+    def domain(self) -> str:
+        """The site the page belongs to: the URL's host without ``www.`` (or the page id)."""
+        return site_of(self.url) or self.id
+
+
+@dataclass
+class LabelledPage:
+    """A page given as labelled blocks, in order."""
+
+    id: str
+    texts: list[str]
+    labels: list[int]
+    html: str | None = None
+    url: str | None = None
+    source: str = ""
+
+    @property
+    def domain(self) -> str:
+        return site_of(self.url) or self.id
+
+
+def site_of(url: str | None) -> str:
+    """Host of a URL without ``www.``; empty if there is none."""
+    if not url:
+        return ""
+    host = urlsplit(url if "//" in url else "//" + url).hostname or ""
+    return host[4:] if host.startswith("www.") else host
+
+
+def _open_text(path: Path):
+    if path.suffix == ".gz":
+        return gzip.open(path, "rt", encoding="utf-8")
+    return path.open("r", encoding="utf-8")
+
+
+def iter_jsonl(path: str | Path) -> Iterator[tuple[int, dict]]:
+    """Yield ``(line_number, object)`` for each non-blank line; a broken line raises naming it."""
+    path = Path(path)
+    try:
+        with _open_text(path) as handle:
+            for number, line in enumerate(handle, start=1):
+                if not line.strip():
+                    continue
+                try:
+                    row = json.loads(line)
+                except json.JSONDecodeError as err:
+                    raise TrainingDataError(f"not valid JSON ({err.msg})", str(path), number) from None
+                if not isinstance(row, dict):
+                    raise TrainingDataError("expected a JSON object", str(path), number)
+                yield number, row
+    except UnicodeDecodeError as err:
+        raise TrainingDataError(f"not UTF-8 text ({err.reason})", str(path)) from None
+    except (OSError, EOFError) as err:
+        raise TrainingDataError(f"cannot read file ({err})", str(path)) from None
+
+
+def read_gold_folder(folder: str | Path) -> list[GoldPage]:
+    """Pages of a WCXB-style folder, in id order."""
+    folder = Path(folder)
+    truth_dir, html_dir = folder / "ground-truth", folder / "html"
+    if not truth_dir.is_dir() or not html_dir.is_dir():
+        raise TrainingDataError("expected a folder with html/ and ground-truth/ inside", str(folder))
+    pages = []
+    for truth_path in sorted(truth_dir.glob("*.json")):
+        page_id = truth_path.stem
+        try:
+            record = json.loads(truth_path.read_text(encoding="utf-8"))
+            gold = record["ground_truth"]
+            main_text = gold.get("main_content")
+        except (json.JSONDecodeError, KeyError, TypeError, UnicodeDecodeError) as err:
+            raise TrainingDataError(f"bad ground-truth record ({err!r})", str(truth_path)) from None
+        if not isinstance(main_text, str):
+            log.warning("%s: no ground_truth.main_content; page skipped", truth_path)
+            continue
+        html_path = html_dir / f"{page_id}.html.gz"
+        if not html_path.exists():
+            html_path = html_dir / f"{page_id}.html"
+        if not html_path.exists():
+            raise TrainingDataError(f"no html/{page_id}.html(.gz) for this record", str(truth_path))
+        try:
+            raw = gzip.decompress(html_path.read_bytes()) if html_path.suffix == ".gz" else html_path.read_bytes()
+        except (OSError, EOFError) as err:
+            raise TrainingDataError(f"cannot read page ({err})", str(html_path)) from None
+        page_type = ((record.get("_internal") or {}).get("page_type") or {}).get("primary") or "unknown"
+        pages.append(GoldPage(
+            id=page_id, main_text=main_text or "", html=raw, url=record.get("url"),
+            page_type=page_type, with_snippets=list(gold.get("with") or []),
+            without_snippets=list(gold.get("without") or []), source=str(truth_path),
+        ))
+    if not pages:
+        raise TrainingDataError("no ground-truth/*.json records found", str(folder))
+    return pages
+
+
+def read_pages_jsonl(path: str | Path) -> list[GoldPage]:
+    """Pages with gold text from JSONL: ``{"id", "url"?, "html"|"text", "main_text"}``."""
+    pages = []
+    for number, row in iter_jsonl(path):
+        def bad(message: str) -> TrainingDataError:
+            return TrainingDataError(message, str(path), number)
+        page_id = row.get("id")
+        if page_id is None:
+            raise bad('missing "id"')
+        html, text = row.get("html"), row.get("text")
+        if not isinstance(html, str) and not isinstance(text, str):
+            raise bad('needs "html" or "text" as a string')
+        main_text = row.get("main_text")
+        if not isinstance(main_text, str):
+            raise bad('needs "main_text" as a string')
+        pages.append(GoldPage(
+            id=str(page_id), main_text=main_text, html=html if isinstance(html, str) else None,
+            text=text if isinstance(text, str) else None, url=row.get("url"),
+            page_type=str(row.get("page_type") or "unknown"),
+            with_snippets=list(row.get("with") or []), without_snippets=list(row.get("without") or []),
+            source=f"{path}:{number}",
+        ))
+    if not pages:
+        raise TrainingDataError("no pages in file", str(path))
+    return pages
+
+
+def _label_value(row: dict) -> str | None:
+    label = row.get("label", row.get("labels"))
+    if isinstance(label, list):  # doccano / Label Studio style
+        label = label[0] if label else None
+        if isinstance(label, list):  # doccano span [start, end, label]
+            label = label[-1] if label else None
+    if isinstance(label, bool):
+        label = "story" if label else "boilerplate"
+    if label is None:
+        return None
+    value = str(label).strip().lower()
+    if row.get("answer") == "reject":  # Prodigy: the annotator rejected the proposed label
+        value = "boilerplate" if value in STORY_LABELS else "story"
+    return value
+
+
+def read_labelled_blocks(path: str | Path) -> list[LabelledPage]:
+    """Labelled blocks grouped by page and ordered by position."""
+    grouped: dict[str, list[tuple[float, int, str, int]]] = {}
+    extras: dict[str, dict] = {}
+    for number, row in iter_jsonl(path):
+        def bad(message: str) -> TrainingDataError:
+            return TrainingDataError(message, str(path), number)
+        meta = row.get("meta") if isinstance(row.get("meta"), dict) else {}
+        page_id = row.get("page_id", meta.get("page_id"))
+        if page_id is None:
+            raise bad('missing "page_id"')
+        text = row.get("text")
+        if not isinstance(text, str):
+            raise bad('missing "text" string')
+        value = _label_value(row)
+        if value in STORY_LABELS:
+            label = 1
+        elif value in BOILERPLATE_LABELS or (value is not None and value not in STORY_LABELS
+                                             and row.get("role") is not None):
+            label = 0
+        else:
+            raise bad(f'"label" must be story or boilerplate, got {value!r}')
+        position = row.get("position", meta.get("position", number))
+        if not isinstance(position, (int, float)) or isinstance(position, bool):
+            raise bad('"position" must be a number')
+        key = str(page_id)
+        grouped.setdefault(key, []).append((float(position), number, text, label))
+        extra = extras.setdefault(key, {})
+        if isinstance(row.get("html"), str):
+            extra["html"] = row["html"]
+        if isinstance(row.get("url"), str):
+            extra["url"] = row["url"]
+    if not grouped:
+        raise TrainingDataError("no labelled blocks in file", str(path))
+    pages = []
+    for page_id, rows in grouped.items():
+        rows.sort()
+        pages.append(LabelledPage(
+            id=page_id, texts=[r[2] for r in rows], labels=[r[3] for r in rows],
+            html=extras[page_id].get("html"), url=extras[page_id].get("url"), source=str(path),
+        ))
+    return pages
+
+
+def detect_source_kind(path: str | Path) -> str:
+    """``gold-folder``, ``pages`` or ``blocks``, from the folder layout or the first JSONL row."""
+    path = Path(path)
+    if path.is_dir():
+        return "gold-folder"
+    if not path.exists():
+        raise TrainingDataError("no such file or folder", str(path))
+    for number, row in iter_jsonl(path):
+        if "main_text" in row:
+            return "pages"
+        if "page_id" in row or isinstance(row.get("meta"), dict):
+            return "blocks"
+        raise TrainingDataError(
+            'cannot tell the format: expected "main_text" (pages) or "page_id" (labelled blocks)',
+            str(path), number)
+    raise TrainingDataError("file is empty", str(path))
