@@ -48,13 +48,18 @@ def context_features(blocks: Sequence[Block], z: np.ndarray) -> np.ndarray:
     groups: dict[int, list[int]] = {}
     for i, b in enumerate(blocks):
         groups.setdefault(b.container if b.container >= 0 else -2 - i, []).append(i)
-    for members in groups.values():
-        idx = np.asarray(members)
-        zs = z[idx]
-        out[idx, 7] = zs.mean()
-        out[idx, 8] = zs.max()
-        out[idx, 9] = zs.min()
-        out[idx, 16] = p[idx].mean()
+    ids = np.empty(n, dtype=np.int64)
+    for slot, members in enumerate(groups.values()):
+        ids[members] = slot
+    sizes = np.bincount(ids).astype(np.float64)
+    out[:, 7] = (np.bincount(ids, weights=z) / sizes)[ids]
+    zmax = np.full(len(sizes), -np.inf)
+    np.maximum.at(zmax, ids, z)
+    zmin = np.full(len(sizes), np.inf)
+    np.minimum.at(zmin, ids, z)
+    out[:, 8] = zmax[ids]
+    out[:, 9] = zmin[ids]
+    out[:, 16] = (np.bincount(ids, weights=p) / sizes)[ids]
     out[:, 10] = z - out[:, 7]
     out[:, 11] = z.mean()
     out[:, 12] = z.max()

@@ -162,12 +162,15 @@ def shape_features(blocks: Sequence[Block], tokens: Sequence[Sequence[str]]) -> 
     out[:, 15] = [b.in_article for b in blocks]
     out[:, 19] = lengths / max(page_max, 1.0)
     out[:, 20] = np.log1p(lengths) - math.log1p(page_median)
-    for members in containers.values():
-        idx = np.asarray(members)
-        out[idx, 21] = math.log(len(members))
-        out[idx, 22] = link[idx].mean()
-        out[idx, 23] = log_chars[idx].mean()
-        out[idx, 24] = heading[idx].mean()
+    if containers:
+        ids = np.empty(n, dtype=np.int64)
+        for slot, members in enumerate(containers.values()):
+            ids[members] = slot
+        sizes = np.bincount(ids).astype(np.float64)
+        out[:, 21] = np.log(sizes[ids])
+        out[:, 22] = (np.bincount(ids, weights=link) / sizes)[ids]
+        out[:, 23] = (np.bincount(ids, weights=log_chars) / sizes)[ids]
+        out[:, 24] = (np.bincount(ids, weights=heading) / sizes)[ids]
     out[1:, 25] = log_chars[:-1]
     out[:-1, 26] = log_chars[1:]
     out[1:, 27] = link[:-1]

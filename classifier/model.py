@@ -8,18 +8,20 @@ returns the usual ``(n_blocks, 2)`` array, pages concatenated in order.
 """
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
 from sklearn.preprocessing import StandardScaler
 
 from .blocks import Block
-from .context import context_features
-from .features import TokenTfidf, shape_features, word_tokens
+from .context import CONTEXT_NAMES, context_features
+from .features import SHAPE_NAMES, TokenTfidf, shape_features, word_tokens
 
 Page = Sequence[Block]
 
@@ -35,7 +37,7 @@ class BlockClassifier(ClassifierMixin, BaseEstimator):
                  dom_max_features: int = 20_000, min_df: int = 3, max_tokens: int = 120,
                  C: float = 1.0, text_weight: float = 1.0, dom_weight: float = 1.0,
                  second_stage: bool = True, stage2_C: float = 1.0, stage2_folds: int = 3,
-                 class_weight: str | None = None, random_state: int = 0) -> None:
+                 class_weight: str | None = None, max_iter: int = 300, random_state: int = 0) -> None:
         self.use_dom = use_dom
         self.text_ngram_max = text_ngram_max
         self.text_max_features = text_max_features
@@ -49,6 +51,7 @@ class BlockClassifier(ClassifierMixin, BaseEstimator):
         self.stage2_C = stage2_C
         self.stage2_folds = stage2_folds
         self.class_weight = class_weight
+        self.max_iter = max_iter
         self.random_state = random_state
 
     # ----- features -------------------------------------------------------------
@@ -56,14 +59,16 @@ class BlockClassifier(ClassifierMixin, BaseEstimator):
         cap = self.max_tokens
         return [[word_tokens(b.text, cap) for b in page] for page in pages]
 
-    def _stage1_matrix(self, pages: Sequence[Page], tokens: list[list[list[str]]]) -> sp.csr_matrix:
+    def _stage1_matrix(self, pages: Sequence[Page], tokens: list[list[list[str]]],
+                       shapes: np.ndarray | None = None) -> sp.csr_matrix:
         flat_tokens = [t for page in tokens for t in page]
         parts = [self.text_vectorizer_.transform(flat_tokens) * self.text_weight]
         if self.use_dom:
             dom = [list(b.dom_tokens) for page in pages for b in page]
             parts.append(self.dom_vectorizer_.transform(dom) * self.dom_weight)
-        shapes = [shape_features(page, toks) for page, toks in zip(pages, tokens)]
-        dense = np.vstack(shapes) if shapes else np.zeros((0, self.scaler_.n_features_in_))
+        if shapes is None:
+            shapes = self._shapes(pages, tokens)
+        dense = shapes
         parts.append(sp.csr_matrix(self.scaler_.transform(dense)))
         return sp.hstack(parts, format="csr")
 
@@ -75,12 +80,19 @@ class BlockClassifier(ClassifierMixin, BaseEstimator):
             dom = [list(b.dom_tokens) for page in pages for b in page]
             self.dom_vectorizer_ = TokenTfidf(ngram_max=1, min_df=self.min_df,
                                               max_features=self.dom_max_features).fit(dom)
-        shapes = np.vstack([shape_features(page, toks) for page, toks in zip(pages, tokens)])
+        shapes = self._shapes(pages, tokens)
         self.scaler_ = StandardScaler().fit(shapes)
-        X = self._stage1_matrix(pages, tokens)
-        model = LogisticRegression(C=self.C, max_iter=2000, solver="liblinear",
+        X = self._stage1_matrix(pages, tokens, shapes)
+        model = LogisticRegression(C=self.C, max_iter=self.max_iter, solver="lbfgs",
                                    class_weight=self.class_weight, random_state=self.random_state)
-        return model.fit(X, y)
+        with warnings.catch_warnings():
+            # lbfgs stops at max_iter on purpose: more iterations cost time, not accuracy.
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            return model.fit(X, y)
+
+    def _shapes(self, pages: Sequence[Page], tokens) -> np.ndarray:
+        rows = [shape_features(page, toks) for page, toks in zip(pages, tokens)]
+        return np.vstack(rows) if rows else np.zeros((0, len(SHAPE_NAMES)))
 
     # ----- fit / predict ----------------------------------------------------------
     def fit(self, X: Sequence[Page], y: Sequence[Sequence[int]], groups: Sequence | None = None
@@ -162,3 +174,74 @@ class BlockClassifier(ClassifierMixin, BaseEstimator):
 
     def predict(self, X: Sequence[Page], threshold: float = 0.5) -> np.ndarray:
         return (self.predict_proba(X)[:, 1] >= threshold).astype(np.int64)
+
+
+def _vocab_list(vocabulary: dict[str, int]) -> list[str]:
+    names = [""] * len(vocabulary)
+    for token, i in vocabulary.items():
+        names[i] = token
+    return names
+
+
+def classifier_to_state(model: BlockClassifier) -> tuple[dict[str, np.ndarray], dict]:
+    """Split a fitted classifier into numeric arrays and a JSON-able config (no pickling)."""
+    arrays = {
+        "text_idf": model.text_vectorizer_.idf_,
+        "shape_mean": model.scaler_.mean_, "shape_scale": model.scaler_.scale_,
+        "stage1_coef": model.stage1_coef_, "stage1_intercept": np.array([model.stage1_intercept_]),
+    }
+    config: dict = {"params": model.get_params(), "text_vocabulary": _vocab_list(model.text_vectorizer_.vocabulary_),
+                    "shape_names": list(SHAPE_NAMES), "context_names": list(CONTEXT_NAMES)}
+    if model.use_dom:
+        arrays["dom_idf"] = model.dom_vectorizer_.idf_
+        config["dom_vocabulary"] = _vocab_list(model.dom_vectorizer_.vocabulary_)
+    if model.second_stage:
+        arrays.update({"context_mean": model.context_scaler_.mean_, "context_scale": model.context_scaler_.scale_,
+                       "stage2_coef": model.stage2_coef_, "stage2_intercept": np.array([model.stage2_intercept_])})
+    return arrays, config
+
+
+def _vectorizer(params: dict, vocabulary: list[str], idf: np.ndarray) -> TokenTfidf:
+    vec = TokenTfidf(**params)
+    vec.vocabulary_ = {t: i for i, t in enumerate(vocabulary)}
+    vec.idf_ = np.asarray(idf, dtype=np.float64)
+    if len(vec.vocabulary_) != len(vec.idf_):
+        raise ValueError("vocabulary and idf sizes differ")
+    return vec
+
+
+def _scaler(mean: np.ndarray, scale: np.ndarray) -> StandardScaler:
+    scaler = StandardScaler()
+    scaler.mean_ = np.asarray(mean, dtype=np.float64)
+    scaler.scale_ = np.asarray(scale, dtype=np.float64)
+    scaler.var_ = scaler.scale_ ** 2
+    scaler.n_features_in_ = len(scaler.mean_)
+    scaler.n_samples_seen_ = 1
+    return scaler
+
+
+def classifier_from_state(arrays: dict[str, np.ndarray], config: dict) -> BlockClassifier:
+    """Rebuild a fitted classifier from :func:`classifier_to_state` output; ValueError if inconsistent."""
+    if config.get("shape_names") != list(SHAPE_NAMES) or config.get("context_names") != list(CONTEXT_NAMES):
+        raise ValueError("the model was trained with other features than this storyfilter computes")
+    model = BlockClassifier(**config["params"])
+    model.classes_ = np.array([0, 1])
+    model.text_vectorizer_ = _vectorizer({"ngram_max": model.text_ngram_max}, config["text_vocabulary"],
+                                         arrays["text_idf"])
+    n_features = len(model.text_vectorizer_.idf_) + len(SHAPE_NAMES)
+    if model.use_dom:
+        model.dom_vectorizer_ = _vectorizer({"ngram_max": 1}, config["dom_vocabulary"], arrays["dom_idf"])
+        n_features += len(model.dom_vectorizer_.idf_)
+    model.scaler_ = _scaler(arrays["shape_mean"], arrays["shape_scale"])
+    model.stage1_coef_ = np.asarray(arrays["stage1_coef"], dtype=np.float64)
+    model.stage1_intercept_ = float(arrays["stage1_intercept"][0])
+    if len(model.stage1_coef_) != n_features or len(model.scaler_.mean_) != len(SHAPE_NAMES):
+        raise ValueError("weights do not match the vocabularies")
+    if model.second_stage:
+        model.context_scaler_ = _scaler(arrays["context_mean"], arrays["context_scale"])
+        model.stage2_coef_ = np.asarray(arrays["stage2_coef"], dtype=np.float64)
+        model.stage2_intercept_ = float(arrays["stage2_intercept"][0])
+        if len(model.stage2_coef_) != len(CONTEXT_NAMES):
+            raise ValueError("second-stage weights do not match the context features")
+    model.n_features_in_ = n_features
+    return model

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from tqdm import tqdm
 
@@ -21,6 +21,7 @@ from classifier.text_segmenter import segment_text
 
 from .alignment import align_labels
 from .readers import GoldPage, LabelledPage
+from .teasers import teaser_mask
 
 
 @dataclass
@@ -31,6 +32,7 @@ class Examples:
     labels: list[list[int]]
     groups: list[str]
     sources: list[GoldPage | LabelledPage]
+    teasers: list[list[bool]] = field(default_factory=list)
 
 
 def page_html_blocks(page: GoldPage) -> list[Block]:
@@ -57,14 +59,19 @@ def build_examples(pages: Sequence[GoldPage], mode: str = "html", seed: int = 0,
     for page in tqdm(pages, desc=f"segmenting ({mode})", unit="page", disable=not progress):
         if page.html is not None:
             blocks = page_html_blocks(page)
+            labels = align_labels(blocks, page.main_text)
+            teasers = teaser_mask(blocks, labels)
             if mode == "text":
                 blocks = segment_text(render_as_text(blocks, rng.random() < 0.5))
         else:
             blocks = segment_text(page.text or "")
+            labels = align_labels(blocks, page.main_text)
+            teasers = teaser_mask(blocks, labels)
         if not blocks:
             continue
         out.pages.append(blocks)
-        out.labels.append(align_labels(blocks, page.main_text))
+        out.labels.append(labels)
+        out.teasers.append(teasers)
         out.groups.append(page.domain)
         out.sources.append(page)
     return out

@@ -1,0 +1,183 @@
+"""The public API: load a model, filter a page.
+
+``load_model()`` returns a :class:`StoryFilter` holding an HTML-mode and a
+text-mode model; ``filter_html`` / ``filter_text`` cut a page into blocks, score
+them and keep the story.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+from .artifacts import MANIFEST, load_model_dir
+from .blocks import Block
+from .decoding import decode_bytes
+from .errors import InputError, ModelError
+from .html_segmenter import segment_html
+from .limits import DEFAULT_LIMITS, Limits
+from .model import BlockClassifier, classifier_from_state
+from .result import FilterResult, ScoredBlock
+from .sniff import looks_like_html
+from .text_segmenter import segment_text
+
+MODES = ("html", "text")
+
+
+@dataclass(frozen=True)
+class LoadedModel:
+    """One trained model directory: the classifier and what its manifest says about it."""
+
+    classifier: BlockClassifier
+    mode: str
+    name: str
+    version: str
+    threshold: float
+    manifest: dict[str, Any]
+    path: Path
+
+
+def default_model_path() -> Path:
+    """Where the shipped default models live (the installed ``artifacts`` package)."""
+    return Path(str(files("artifacts")))
+
+
+def load_model_directory(path: str | Path) -> LoadedModel:
+    """Load one model directory (``model.npz`` + ``model.json`` + ``manifest.json``)."""
+    path = Path(path)
+    arrays, config, manifest = load_model_dir(path)
+    try:
+        classifier = classifier_from_state(arrays, config)
+    except (KeyError, TypeError, ValueError) as err:
+        raise ModelError(f"{path / 'model.json'}: model does not fit its weights ({err})") from None
+    mode = manifest.get("mode", "html")
+    if mode not in MODES:
+        raise ModelError(f"{path / MANIFEST}: unknown mode {mode!r}")
+    return LoadedModel(classifier=classifier, mode=mode, name=str(manifest.get("name", f"storyfilter-{mode}")),
+                       version=str(manifest.get("version", "0")),
+                       threshold=float(manifest.get("threshold", 0.5)), manifest=manifest, path=path)
+
+
+class StoryFilter:
+    """Scores the blocks of pages and keeps the story; one model per mode.
+
+    If only one mode's model is present it serves both modes (a text-mode model
+    scores HTML blocks without their DOM features; an HTML-mode model scores
+    lines as blocks without DOM).
+    """
+
+    def __init__(self, models: dict[str, LoadedModel], limits: Limits = DEFAULT_LIMITS) -> None:
+        if not models:
+            raise ModelError("no model given")
+        self.models = models
+        self.limits = limits
+
+    def model_for(self, mode: str) -> LoadedModel:
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
+        return self.models.get(mode) or next(iter(self.models.values()))
+
+    # ----- segmentation ------------------------------------------------------------
+    def _check_size(self, data: str | bytes) -> None:
+        if len(data) > self.limits.max_bytes:
+            raise InputError(f"page is {len(data):,} bytes; the limit is {self.limits.max_bytes:,} "
+                             "(Limits.max_bytes)")
+
+    def html_blocks(self, html: str | bytes, encoding: str | None = None) -> list[Block]:
+        """Decode (if bytes) and segment an HTML page."""
+        self._check_size(html)
+        if isinstance(html, (bytes, bytearray, memoryview)):
+            html, _ = decode_bytes(html, encoding)
+        if not isinstance(html, str):
+            raise InputError(f"html must be str or bytes, not {type(html).__name__}")
+        if "\x00" in html:
+            html = html.replace("\x00", "\ufffd")
+        return segment_html(html, self.limits)
+
+    def text_blocks(self, text: str | bytes, encoding: str | None = None) -> list[Block]:
+        """Decode (if bytes) and split plain text into one block per line."""
+        self._check_size(text)
+        if isinstance(text, (bytes, bytearray, memoryview)):
+            text, _ = decode_bytes(text, encoding)
+        if not isinstance(text, str):
+            raise InputError(f"text must be str or bytes, not {type(text).__name__}")
+        return segment_text(text, self.limits)
+
+    # ----- scoring ---------------------------------------------------------------------
+    def score_blocks(self, blocks: list[Block], mode: str, threshold: float | None = None) -> FilterResult:
+        """Score already segmented blocks and build the result."""
+        return self.score_pages([blocks], mode, threshold)[0]
+
+    def score_pages(self, pages: list[list[Block]], mode: str, threshold: float | None = None
+                    ) -> list[FilterResult]:
+        """Score many pages in one vectorised model call."""
+        model = self.model_for(mode)
+        cut = model.threshold if threshold is None else float(threshold)
+        if not 0.0 <= cut <= 1.0:
+            raise ValueError(f"threshold must be within [0, 1], got {cut}")
+        scores = model.classifier.page_scores(pages) if any(pages) else [[] for _ in pages]
+        results = []
+        for blocks, page_scores in zip(pages, scores):
+            scored = [ScoredBlock(index=b.index, text=b.text, label="story" if s >= cut else "boilerplate",
+                                  score=float(s), kind=b.kind, path=b.path)
+                      for b, s in zip(blocks, page_scores)]
+            story = "\n\n".join(b.text for b in scored if b.label == "story")
+            results.append(FilterResult(story_text=story, blocks=scored, mode=mode, model_name=model.name,
+                                        model_version=model.version, threshold=cut))
+        return results
+
+    def filter_html(self, html: str | bytes, url: str | None = None, threshold: float | None = None,
+                    encoding: str | None = None) -> FilterResult:
+        """Keep the story of an HTML page. ``encoding`` is the transport charset, if known.
+
+        ``url`` is accepted for the record and for future site-aware models; the
+        default models do not use it.
+        """
+        return self.score_blocks(self.html_blocks(html, encoding), "html", threshold)
+
+    def filter_text(self, text: str | bytes, threshold: float | None = None,
+                    encoding: str | None = None) -> FilterResult:
+        """Keep the story lines of plain text (one paragraph a line, blank lines allowed)."""
+        return self.score_blocks(self.text_blocks(text, encoding), "text", threshold)
+
+    def filter(self, page: str | bytes, mode: str = "auto", url: str | None = None,
+               threshold: float | None = None, encoding: str | None = None) -> FilterResult:
+        """Filter a page given as HTML or text; ``mode="auto"`` tells them apart."""
+        if mode == "auto":
+            mode = detect_mode(page, encoding)
+        if mode == "html":
+            return self.filter_html(page, url=url, threshold=threshold, encoding=encoding)
+        if mode == "text":
+            return self.filter_text(page, threshold=threshold, encoding=encoding)
+        raise ValueError(f"mode must be auto, html or text, got {mode!r}")
+
+
+def detect_mode(page: str | bytes, encoding: str | None = None) -> str:
+    """``html`` or ``text`` for a page, by sniffing its start."""
+    if isinstance(page, (bytes, bytearray, memoryview)):
+        head = bytes(page[:65536]).decode(encoding or "utf-8", errors="replace")
+    else:
+        head = page[:65536]
+    return "html" if looks_like_html(head) else "text"
+
+
+def load_model(path: str | Path | None = None, limits: Limits | None = None) -> StoryFilter:
+    """Load the shipped default models, or the model(s) at ``path``.
+
+    ``path`` is one model directory, or a directory holding ``html/`` and/or ``text/``
+    model directories (as ``artifacts/`` does). Raises :class:`ModelError` naming the
+    file that is missing, corrupt or modified.
+    """
+    root = Path(path) if path is not None else default_model_path()
+    if not root.exists():
+        raise ModelError(f"{root}: no such model directory")
+    if (root / MANIFEST).exists():
+        loaded = load_model_directory(root)
+        models = {loaded.mode: loaded}
+    else:
+        models = {mode: load_model_directory(root / mode) for mode in MODES if (root / mode).is_dir()}
+        if not models:
+            raise ModelError(f"{root}: neither a model directory (no {MANIFEST}) nor a folder "
+                             "with html/ or text/ model directories")
+    return StoryFilter(models, limits or DEFAULT_LIMITS)

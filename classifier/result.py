@@ -1,0 +1,44 @@
+"""Result types: what a filter call returns, and its JSON form (a contract, see DESIGN.md)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class ScoredBlock:
+    """One block of the page with its score (P(story)) and label at the threshold used."""
+
+    index: int
+    text: str
+    label: str  # "story" or "boilerplate"
+    score: float
+    kind: str
+    path: str | None
+
+    def to_dict(self) -> dict:
+        return {"index": self.index, "text": self.text, "label": self.label,
+                "score": round(self.score, 6), "kind": self.kind, "path": self.path}
+
+
+@dataclass(frozen=True, slots=True)
+class FilterResult:
+    """The story text of a page and every block with its score."""
+
+    story_text: str
+    blocks: list[ScoredBlock] = field(default_factory=list)
+    mode: str = "html"
+    model_name: str = ""
+    model_version: str = ""
+    threshold: float = 0.5
+
+    @property
+    def story_blocks(self) -> list[ScoredBlock]:
+        return [b for b in self.blocks if b.label == "story"]
+
+    def to_dict(self, include_blocks: bool = True) -> dict:
+        """The JSON result: ``{"model", "mode", "story_text", "blocks"}``."""
+        out: dict = {"model": {"name": self.model_name, "version": self.model_version},
+                     "mode": self.mode, "story_text": self.story_text}
+        if include_blocks:
+            out["blocks"] = [b.to_dict() for b in self.blocks]
+        return out

@@ -1,0 +1,168 @@
+"""The ``storyfilter`` command line: extract, train, eval."""
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+
+import click
+
+from classifier import __version__
+from classifier.errors import StoryFilterError
+
+MAX_STDIN_BYTES = 64 * 1024 * 1024
+
+
+def _fail(message: str, code: int = 1) -> None:
+    click.echo(f"storyfilter: error: {message}", err=True)
+    sys.exit(code)
+
+
+def _read_input(path: str) -> bytes:
+    if path == "-":
+        data = sys.stdin.buffer.read(MAX_STDIN_BYTES + 1)
+        return data
+    target = Path(path)
+    if target.is_dir():
+        _fail(f"{path}: is a directory (give a file, or - for standard input)", 2)
+    try:
+        with target.open("rb") as handle:
+            return handle.read(MAX_STDIN_BYTES + 1)
+    except OSError as err:
+        _fail(f"{path}: {err.strerror or err}", 2)
+    raise AssertionError("unreachable")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="storyfilter")
+def main() -> None:
+    """Keep the story of a web page; drop recommendations, related links, navigation and other clutter."""
+    logging.basicConfig(level=logging.WARNING, format="storyfilter: %(message)s")
+
+
+@main.command()
+@click.argument("path", default="-", metavar="[PATH|-]")
+@click.option("--mode", type=click.Choice(["auto", "html", "text"]), default="auto", show_default=True,
+              help="How to read the page; auto tells HTML from text.")
+@click.option("--url", default=None, help="The page's URL (recorded; not used by the default models).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="Print the story text, or the JSON result with every block and its score.")
+@click.option("--threshold", type=click.FloatRange(0.0, 1.0), default=None,
+              help="Keep blocks with P(story) at or above this (default: the model's own).")
+@click.option("--model", "model_dir", type=click.Path(path_type=Path), default=None,
+              help="Model directory (default: the shipped models).")
+@click.option("--encoding", default=None, help="Charset of the input if known (e.g. from HTTP headers).")
+def extract(path: str, mode: str, url: str | None, fmt: str, threshold: float | None,
+            model_dir: Path | None, encoding: str | None) -> None:
+    """Print the story of the page in PATH (or standard input)."""
+    from classifier import load_model
+
+    data = _read_input(path)
+    try:
+        model = load_model(model_dir)
+        if len(data) > model.limits.max_bytes:
+            _fail(f"input is over {model.limits.max_bytes:,} bytes (the page size limit)")
+        result = model.filter(data, mode=mode, url=url, threshold=threshold, encoding=encoding)
+    except StoryFilterError as err:
+        _fail(str(err))
+    if fmt == "json":
+        click.echo(json.dumps(result.to_dict(), ensure_ascii=False))
+    elif result.story_text:
+        click.echo(result.story_text)
+
+
+def _parse_params(values: tuple[str, ...]) -> dict:
+    params = {}
+    for item in values:
+        key, sep, raw = item.partition("=")
+        if not sep:
+            raise click.BadParameter(f"expected KEY=VALUE, got {item!r}", param_hint="--param")
+        try:
+            params[key] = json.loads(raw)
+        except json.JSONDecodeError:
+            params[key] = raw
+    return params
+
+
+@main.command()
+@click.argument("sources", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
+              help="Model directory to write (with --mode both: a folder for html/ and text/).")
+@click.option("--mode", type=click.Choice(["html", "text", "both"]), default="html", show_default=True)
+@click.option("--cv-folds", type=click.IntRange(0, 50), default=5, show_default=True,
+              help="Cross-validate grouped by site first (0: skip); also picks the threshold.")
+@click.option("--threshold", type=click.FloatRange(0.0, 1.0), default=None,
+              help="Fix the threshold instead of picking it by cross-validation.")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--param", "params", multiple=True, metavar="KEY=VALUE",
+              help="Override a BlockClassifier parameter, e.g. --param C=0.5 (repeatable).")
+@click.option("--quiet", is_flag=True, help="No progress bars.")
+def train(sources: tuple[Path, ...], output: Path, mode: str, cv_folds: int, threshold: float | None,
+          seed: int, params: tuple[str, ...], quiet: bool) -> None:
+    """Train a model from gold folders, JSONL pages or JSONL labelled blocks."""
+    from training.train import train_model
+
+    command = "storyfilter train " + " ".join(sys.argv[2:])
+    modes = ["html", "text"] if mode == "both" else [mode]
+    try:
+        for m in modes:
+            out = output / m if mode == "both" else output
+            manifest = train_model(sources, out, mode=m, params=_parse_params(params), cv_folds=cv_folds,
+                                   threshold=threshold, seed=seed, progress=not quiet, command=command)
+            cv = manifest.get("cross_validation")
+            line = f"wrote {out} ({manifest['name']} {manifest['version']}, threshold {manifest['threshold']})"
+            if cv:
+                overall = cv["systems"]["storyfilter"]["overall"]
+                line += f"; cross-validated page word F1 {overall['word_f1']:.4f}"
+            click.echo(line)
+    except StoryFilterError as err:
+        _fail(str(err))
+    except ValueError as err:
+        _fail(str(err))
+
+
+@main.command(name="eval")
+@click.argument("corpus", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--model", "model_dir", type=click.Path(path_type=Path), default=None,
+              help="Score this saved model on the corpus instead of cross-validating.")
+@click.option("--mode", type=click.Choice(["html", "text"]), default="html", show_default=True)
+@click.option("--cv-folds", type=click.IntRange(2, 50), default=5, show_default=True)
+@click.option("--threshold", type=click.FloatRange(0.0, 1.0), default=None)
+@click.option("--param", "params", multiple=True, metavar="KEY=VALUE")
+@click.option("--json", "json_out", type=click.Path(path_type=Path), default=None,
+              help="Also write the full report as JSON here.")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--quiet", is_flag=True, help="No progress bars.")
+def evaluate(corpus: tuple[Path, ...], model_dir: Path | None, mode: str, cv_folds: int,
+             threshold: float | None, params: tuple[str, ...], json_out: Path | None, seed: int,
+             quiet: bool) -> None:
+    """Evaluate on a gold corpus: grouped cross-validation, or a saved model with --model."""
+    from classifier import load_model
+    from classifier.model import BlockClassifier
+    from training.evaluate import cross_validation_report, saved_model_report
+    from training.report import format_table
+    from training.train import DEFAULT_PARAMS, load_examples
+
+    try:
+        examples = load_examples(corpus, mode, seed, progress=not quiet)
+        if model_dir is not None:
+            loaded = load_model(model_dir).model_for(mode)
+            cut = loaded.threshold if threshold is None else threshold
+            report = saved_model_report(examples, loaded.classifier, cut, progress=not quiet)
+            report["model"] = {"name": loaded.name, "version": loaded.version, "path": str(model_dir)}
+        else:
+            settings = {**DEFAULT_PARAMS[mode], **_parse_params(params), "random_state": seed}
+            report = cross_validation_report(examples, lambda: BlockClassifier(**settings), cv_folds,
+                                             threshold, progress=not quiet)
+    except (StoryFilterError, ValueError) as err:
+        _fail(str(err))
+    report["mode"] = mode
+    click.echo(format_table(report["systems"]))
+    click.echo(f"threshold {report['threshold']}, {report['pages']} pages")
+    if json_out:
+        json_out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
