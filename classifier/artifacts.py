@@ -14,8 +14,9 @@ import io
 import json
 import os
 import platform
+import secrets
 import shutil
-import tempfile
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -50,12 +51,29 @@ def library_versions() -> dict[str, str]:
             "selectolax": selectolax.__version__}
 
 
+def _make_sibling_dir(target: Path, tag: str) -> Path:
+    """A new, uniquely named directory next to ``target`` (mode from the umask, not 0700)."""
+    for _ in range(100):
+        candidate = target.parent / f".{target.name}.{tag}-{secrets.token_hex(6)}"
+        try:
+            os.mkdir(candidate)
+        except FileExistsError:
+            continue
+        return candidate
+    raise FileExistsError(f"cannot create a temporary directory next to {target}")
+
+
 def save_model_dir(directory: str | Path, arrays: dict[str, np.ndarray], config: dict[str, Any],
                    manifest_extra: dict[str, Any], card: str) -> Path:
-    """Write a model directory atomically; an existing directory is replaced as a whole."""
+    """Write a model directory atomically; an existing directory is replaced as a whole.
+
+    Everything is written to a hidden sibling directory first and renamed into
+    place; if anything fails, the old directory (if any) is left as it was and
+    no temporary directory remains.
+    """
     target = Path(directory).resolve()
     target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
+    staging = _make_sibling_dir(target, "tmp")
     try:
         buffer = io.BytesIO()
         np.savez_compressed(buffer, **arrays)
@@ -72,9 +90,18 @@ def save_model_dir(directory: str | Path, arrays: dict[str, np.ndarray], config:
             with open(staging / name, "rb") as handle:
                 os.fsync(handle.fileno())
         if target.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
-            os.replace(target, old / target.name)
-            os.replace(staging, target)
+            old = _make_sibling_dir(target, "old")
+            try:
+                os.replace(target, old / target.name)
+            except BaseException:
+                shutil.rmtree(old, ignore_errors=True)
+                raise
+            try:
+                os.replace(staging, target)
+            except BaseException:
+                os.replace(old / target.name, target)  # put the old model back
+                shutil.rmtree(old, ignore_errors=True)
+                raise
             shutil.rmtree(old, ignore_errors=True)
         else:
             os.replace(staging, target)
@@ -101,6 +128,43 @@ def read_manifest(directory: str | Path) -> dict[str, Any]:
     return manifest
 
 
+def _check_fields(manifest: dict[str, Any], path: Path) -> None:
+    """The manifest fields a loader relies on have the right types (the manifest itself has no hash)."""
+    threshold = manifest.get("threshold", 0.5)
+    if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not 0.0 <= threshold <= 1.0:
+        raise ModelError(f"{path}: threshold must be a number within [0, 1], got {threshold!r}")
+    for key in ("mode", "name", "version"):
+        if key in manifest and not isinstance(manifest[key], str):
+            raise ModelError(f"{path}: {key} must be a string, got {manifest[key]!r}")
+    if not isinstance(manifest.get("libraries", {}), dict):
+        raise ModelError(f"{path}: libraries must be a table of versions")
+    for name, info in manifest["files"].items():
+        if not isinstance(name, str) or name in ("", ".", "..") or Path(name).name != name:
+            raise ModelError(f"{path}: {name!r} is not a plain file name")
+        if not isinstance(info, dict) or not isinstance(info.get("sha256"), str):
+            raise ModelError(f"{path}: no sha256 for {name}")
+
+
+def _major_minor(version: object, parts: int) -> tuple[str, ...]:
+    return tuple(str(version).split("+")[0].split(".")[:parts])
+
+
+def version_warnings(manifest: dict[str, Any]) -> list[str]:
+    """Differences between the library versions a model was saved with and the running ones.
+
+    The weights are plain arrays and the feature names are checked on load, so a
+    difference is reported, not refused: storyfilter by major.minor, numpy and
+    scikit-learn by major version.
+    """
+    saved = manifest.get("libraries") or {}
+    current = library_versions()
+    notes = []
+    for name, parts in (("storyfilter", 2), ("numpy", 1), ("scikit-learn", 1)):
+        if name in saved and _major_minor(saved[name], parts) != _major_minor(current[name], parts):
+            notes.append(f"{name} {saved[name]} (running {current[name]})")
+    return notes
+
+
 def verify_model_dir(directory: str | Path) -> dict[str, Any]:
     """Check every file against the manifest's sha256 and the format version; return the manifest."""
     directory = Path(directory)
@@ -108,6 +172,7 @@ def verify_model_dir(directory: str | Path) -> dict[str, Any]:
     if manifest.get("format_version") != FORMAT_VERSION:
         raise ModelError(f"{directory / MANIFEST}: model format {manifest.get('format_version')!r}, "
                          f"this storyfilter reads format {FORMAT_VERSION}")
+    _check_fields(manifest, directory / MANIFEST)
     for name in (WEIGHTS, CONFIG):
         if name not in manifest["files"]:
             raise ModelError(f"{directory / MANIFEST}: manifest does not list {name}")
@@ -115,9 +180,12 @@ def verify_model_dir(directory: str | Path) -> dict[str, Any]:
         path = directory / name
         if not path.is_file():
             raise ModelError(f"{path}: file listed in the manifest is missing")
-        expected = info.get("sha256") if isinstance(info, dict) else None
-        if sha256_file(path) != expected:
+        if sha256_file(path) != info["sha256"]:
             raise ModelError(f"{path}: sha256 does not match the manifest (corrupt or modified file)")
+    notes = version_warnings(manifest)
+    if notes:
+        warnings.warn(f"{directory / MANIFEST}: model saved with {', '.join(notes)}; "
+                      "check its scores before relying on them", RuntimeWarning, stacklevel=3)
     return manifest
 
 
@@ -134,4 +202,6 @@ def load_model_dir(directory: str | Path) -> tuple[dict[str, np.ndarray], dict[s
         config = json.loads((directory / CONFIG).read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
         raise ModelError(f"{directory / CONFIG}: cannot read model config ({err})") from None
+    if not isinstance(config, dict) or not isinstance(config.get("params"), dict):
+        raise ModelError(f"{directory / CONFIG}: model config is not an object with \"params\"")
     return arrays, config, manifest

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import logging
+import shlex
 import sys
 from pathlib import Path
 
@@ -73,16 +74,34 @@ def extract(path: str, mode: str, url: str | None, fmt: str, threshold: float | 
 
 
 def _parse_params(values: tuple[str, ...]) -> dict:
+    from classifier.model import BlockClassifier
+
+    known = BlockClassifier().get_params()
     params = {}
     for item in values:
         key, sep, raw = item.partition("=")
         if not sep:
             raise click.BadParameter(f"expected KEY=VALUE, got {item!r}", param_hint="--param")
+        if key not in known:
+            raise click.BadParameter(f"unknown parameter {key!r}; known: {', '.join(sorted(known))}",
+                                     param_hint="--param")
         try:
             params[key] = json.loads(raw)
         except json.JSONDecodeError:
             params[key] = raw
     return params
+
+
+def _train_command(sources: tuple[Path, ...], output: Path, mode: str, cv_folds: int,
+                   threshold: float | None, seed: int, params: tuple[str, ...]) -> str:
+    """The ``storyfilter train`` command line that reproduces this run (for the model card)."""
+    words = ["storyfilter", "train", *map(str, sources), "-o", str(output), "--mode", mode,
+             "--cv-folds", str(cv_folds), "--seed", str(seed)]
+    if threshold is not None:
+        words += ["--threshold", str(threshold)]
+    for item in params:
+        words += ["--param", item]
+    return " ".join(shlex.quote(w) for w in words)
 
 
 @main.command()
@@ -103,12 +122,13 @@ def train(sources: tuple[Path, ...], output: Path, mode: str, cv_folds: int, thr
     """Train a model from gold folders, JSONL pages or JSONL labelled blocks."""
     from training.train import train_model
 
-    command = "storyfilter train " + " ".join(sys.argv[2:])
+    parsed = _parse_params(params)
+    command = _train_command(sources, output, mode, cv_folds, threshold, seed, params)
     modes = ["html", "text"] if mode == "both" else [mode]
     try:
         for m in modes:
             out = output / m if mode == "both" else output
-            manifest = train_model(sources, out, mode=m, params=_parse_params(params), cv_folds=cv_folds,
+            manifest = train_model(sources, out, mode=m, params=parsed, cv_folds=cv_folds,
                                    threshold=threshold, seed=seed, progress=not quiet, command=command)
             cv = manifest.get("cross_validation")
             line = f"wrote {out} ({manifest['name']} {manifest['version']}, threshold {manifest['threshold']})"
@@ -144,6 +164,7 @@ def evaluate(corpus: tuple[Path, ...], model_dir: Path | None, mode: str, cv_fol
     from training.report import format_table
     from training.train import DEFAULT_PARAMS, load_examples
 
+    parsed = _parse_params(params)
     try:
         examples = load_examples(corpus, mode, seed, progress=not quiet)
         if model_dir is not None:
@@ -152,7 +173,7 @@ def evaluate(corpus: tuple[Path, ...], model_dir: Path | None, mode: str, cv_fol
             report = saved_model_report(examples, loaded.classifier, cut, progress=not quiet)
             report["model"] = {"name": loaded.name, "version": loaded.version, "path": str(model_dir)}
         else:
-            settings = {**DEFAULT_PARAMS[mode], **_parse_params(params), "random_state": seed}
+            settings = {**DEFAULT_PARAMS[mode], **parsed, "random_state": seed}
             report = cross_validation_report(examples, lambda: BlockClassifier(**settings), cv_folds,
                                              threshold, progress=not quiet)
     except (StoryFilterError, ValueError) as err:
@@ -161,7 +182,10 @@ def evaluate(corpus: tuple[Path, ...], model_dir: Path | None, mode: str, cv_fol
     click.echo(format_table(report["systems"]))
     click.echo(f"threshold {report['threshold']}, {report['pages']} pages")
     if json_out:
-        json_out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+        try:
+            json_out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+        except OSError as err:
+            _fail(f"{json_out}: {err.strerror or err}")
 
 
 if __name__ == "__main__":  # pragma: no cover

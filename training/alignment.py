@@ -10,10 +10,14 @@ much such noise costs.
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from classifier.blocks import Block
-from classifier.features import WORD
+
+# Alignment has its own word rule (not the model's tokenizer): changing features
+# must not silently change the training labels.
+WORD = re.compile(r"\w+")
 
 MIN_TRIGRAM_SHARE = 0.5
 

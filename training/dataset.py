@@ -67,8 +67,7 @@ def build_examples(pages: Sequence[GoldPage], mode: str = "html", seed: int = 0,
             blocks = segment_text(page.text or "")
             labels = align_labels(blocks, page.main_text)
             teasers = teaser_mask(blocks, labels)
-        if not blocks:
-            continue
+        # A page with no blocks stays in: it scores 0 in evaluation, as it should.
         out.pages.append(blocks)
         out.labels.append(labels)
         out.teasers.append(teasers)

@@ -5,14 +5,17 @@ Three sources:
 * JSONL pages ``{"id", "url"?, "html"|"text", "main_text"}`` (optionally ``page_type``,
   ``with``, ``without``);
 * JSONL labelled blocks ``{"page_id", "position", "text", "label"}`` (optionally the
-  page's ``html`` on any of its rows), also as exported by doccano, Label Studio
-  and Prodigy (``label`` as a list, ``answer: accept|reject``, ``meta.page_id``).
+  page's ``html`` on any of its rows), also as exported by doccano (``label`` as a
+  list or ``[start, end, label]`` spans), Prodigy (``answer: accept|reject|ignore``,
+  ``accept: [...]``, ``meta.page_id``) and Label Studio (one task a line:
+  ``data.{text, page_id, position}`` + ``annotations[].result[].value.choices``).
 """
 from __future__ import annotations
 
 import gzip
 import json
 import logging
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -66,22 +69,40 @@ def site_of(url: str | None) -> str:
     """Host of a URL without ``www.``; empty if there is none."""
     if not url:
         return ""
-    host = urlsplit(url if "//" in url else "//" + url).hostname or ""
+    try:
+        host = urlsplit(url if "//" in url else "//" + url).hostname or ""
+    except ValueError:  # e.g. a broken IPv6 literal: no usable host
+        return ""
     return host[4:] if host.startswith("www.") else host
 
 
-def _open_text(path: Path):
+def _open_binary(path: Path):
     if path.suffix == ".gz":
-        return gzip.open(path, "rt", encoding="utf-8")
-    return path.open("r", encoding="utf-8")
+        return gzip.open(path, "rb")
+    return path.open("rb")
 
 
 def iter_jsonl(path: str | Path) -> Iterator[tuple[int, dict]]:
-    """Yield ``(line_number, object)`` for each non-blank line; a broken line raises naming it."""
+    """Yield ``(line_number, object)`` for each non-blank line; a broken line raises naming it.
+
+    Lines are decoded one by one (UTF-8, a leading BOM is dropped), so a stray
+    non-UTF-8 byte is reported with its line; so is the line where a truncated
+    or corrupt ``.gz`` file stops.
+    """
     path = Path(path)
     try:
-        with _open_text(path) as handle:
-            for number, line in enumerate(handle, start=1):
+        handle = _open_binary(path)
+    except OSError as err:
+        raise TrainingDataError(f"cannot open file ({err.strerror or err})", str(path)) from None
+    number = 0
+    with handle:
+        try:
+            for number, raw in enumerate(handle, start=1):
+                try:
+                    line = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+                except UnicodeDecodeError as err:
+                    raise TrainingDataError(f"not UTF-8 text ({err.reason} at byte {err.start} of the line)",
+                                            str(path), number) from None
                 if not line.strip():
                     continue
                 try:
@@ -91,10 +112,19 @@ def iter_jsonl(path: str | Path) -> Iterator[tuple[int, dict]]:
                 if not isinstance(row, dict):
                     raise TrainingDataError("expected a JSON object", str(path), number)
                 yield number, row
-    except UnicodeDecodeError as err:
-        raise TrainingDataError(f"not UTF-8 text ({err.reason})", str(path)) from None
-    except (OSError, EOFError) as err:
-        raise TrainingDataError(f"cannot read file ({err})", str(path)) from None
+        except (OSError, EOFError, zlib.error) as err:
+            # a truncated or corrupt .gz stops at the line after the last good one
+            raise TrainingDataError(f"cannot read file ({err or type(err).__name__})", str(path),
+                                    number + 1) from None
+
+
+def _snippets(value: object) -> list[str] | None:
+    """A list of snippet strings, or None when ``value`` is something else."""
+    if value is None:
+        return []
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return list(value)
+    return None
 
 
 def read_gold_folder(folder: str | Path) -> list[GoldPage]:
@@ -104,17 +134,27 @@ def read_gold_folder(folder: str | Path) -> list[GoldPage]:
     if not truth_dir.is_dir() or not html_dir.is_dir():
         raise TrainingDataError("expected a folder with html/ and ground-truth/ inside", str(folder))
     pages = []
-    for truth_path in sorted(truth_dir.glob("*.json")):
+    records = sorted(truth_dir.glob("*.json"))
+    for truth_path in records:
         page_id = truth_path.stem
         try:
             record = json.loads(truth_path.read_text(encoding="utf-8"))
-            gold = record["ground_truth"]
-            main_text = gold.get("main_content")
-        except (json.JSONDecodeError, KeyError, TypeError, UnicodeDecodeError) as err:
-            raise TrainingDataError(f"bad ground-truth record ({err!r})", str(truth_path)) from None
+        except (OSError, json.JSONDecodeError, UnicodeDecodeError) as err:
+            raise TrainingDataError(f"bad ground-truth record ({err})", str(truth_path)) from None
+        gold = record.get("ground_truth") if isinstance(record, dict) else None
+        if not isinstance(gold, dict):
+            raise TrainingDataError('bad ground-truth record (expected an object with a "ground_truth" object)',
+                                    str(truth_path))
+        main_text = gold.get("main_content")
         if not isinstance(main_text, str):
             log.warning("%s: no ground_truth.main_content; page skipped", truth_path)
             continue
+        with_snippets, without_snippets = _snippets(gold.get("with")), _snippets(gold.get("without"))
+        if with_snippets is None or without_snippets is None:
+            raise TrainingDataError('ground_truth "with" and "without" must be lists of strings', str(truth_path))
+        url = record.get("url")
+        if url is not None and not isinstance(url, str):
+            raise TrainingDataError('"url" must be a string', str(truth_path))
         html_path = html_dir / f"{page_id}.html.gz"
         if not html_path.exists():
             html_path = html_dir / f"{page_id}.html"
@@ -122,16 +162,19 @@ def read_gold_folder(folder: str | Path) -> list[GoldPage]:
             raise TrainingDataError(f"no html/{page_id}.html(.gz) for this record", str(truth_path))
         try:
             raw = gzip.decompress(html_path.read_bytes()) if html_path.suffix == ".gz" else html_path.read_bytes()
-        except (OSError, EOFError) as err:
-            raise TrainingDataError(f"cannot read page ({err})", str(html_path)) from None
-        page_type = ((record.get("_internal") or {}).get("page_type") or {}).get("primary") or "unknown"
+        except (OSError, EOFError, zlib.error) as err:
+            raise TrainingDataError(f"cannot read page ({err or type(err).__name__})", str(html_path)) from None
+        internal = record.get("_internal")
+        page_type = internal.get("page_type") if isinstance(internal, dict) else None
+        page_type = page_type.get("primary") if isinstance(page_type, dict) else None
         pages.append(GoldPage(
-            id=page_id, main_text=main_text or "", html=raw, url=record.get("url"),
-            page_type=page_type, with_snippets=list(gold.get("with") or []),
-            without_snippets=list(gold.get("without") or []), source=str(truth_path),
+            id=page_id, main_text=main_text, html=raw, url=url, page_type=str(page_type or "unknown"),
+            with_snippets=with_snippets, without_snippets=without_snippets, source=str(truth_path),
         ))
-    if not pages:
+    if not records:
         raise TrainingDataError("no ground-truth/*.json records found", str(folder))
+    if not pages:
+        raise TrainingDataError("no ground-truth record has a main_content text", str(folder))
     return pages
 
 
@@ -144,17 +187,25 @@ def read_pages_jsonl(path: str | Path) -> list[GoldPage]:
         page_id = row.get("id")
         if page_id is None:
             raise bad('missing "id"')
+        if not isinstance(page_id, (str, int)) or isinstance(page_id, bool):
+            raise bad('"id" must be a string or a number')
         html, text = row.get("html"), row.get("text")
         if not isinstance(html, str) and not isinstance(text, str):
             raise bad('needs "html" or "text" as a string')
         main_text = row.get("main_text")
         if not isinstance(main_text, str):
             raise bad('needs "main_text" as a string')
+        url = row.get("url")
+        if url is not None and not isinstance(url, str):
+            raise bad('"url" must be a string')
+        with_snippets, without_snippets = _snippets(row.get("with")), _snippets(row.get("without"))
+        if with_snippets is None or without_snippets is None:
+            raise bad('"with" and "without" must be lists of strings')
         pages.append(GoldPage(
             id=str(page_id), main_text=main_text, html=html if isinstance(html, str) else None,
-            text=text if isinstance(text, str) else None, url=row.get("url"),
+            text=text if isinstance(text, str) else None, url=url,
             page_type=str(row.get("page_type") or "unknown"),
-            with_snippets=list(row.get("with") or []), without_snippets=list(row.get("without") or []),
+            with_snippets=with_snippets, without_snippets=without_snippets,
             source=f"{path}:{number}",
         ))
     if not pages:
@@ -162,8 +213,37 @@ def read_pages_jsonl(path: str | Path) -> list[GoldPage]:
     return pages
 
 
+def _label_studio_row(row: dict) -> dict:
+    """Flatten a Label Studio task (``{"data": {...}, "annotations": [{"result": [...]}]}``).
+
+    The task's ``data`` holds ``text``, ``page_id``, ``position`` (and optionally
+    ``html``, ``url``); the label is the first choice or label of the last
+    annotation that was not cancelled. Other rows are returned unchanged.
+    """
+    data = row.get("data")
+    if not isinstance(data, dict):
+        return row
+    flat = {**data, "meta": row.get("meta") if isinstance(row.get("meta"), dict) else {}}
+    annotations = row.get("annotations", row.get("completions"))
+    if isinstance(annotations, list):
+        for annotation in reversed(annotations):
+            if not isinstance(annotation, dict) or annotation.get("was_cancelled"):
+                continue
+            for result in annotation.get("result") or []:
+                value = result.get("value") if isinstance(result, dict) else None
+                if not isinstance(value, dict):
+                    continue
+                for key in ("choices", "labels"):
+                    if isinstance(value.get(key), list) and value[key]:
+                        flat["label"] = value[key][0]
+                        return flat
+    return flat
+
+
 def _label_value(row: dict) -> str | None:
     label = row.get("label", row.get("labels"))
+    if label is None and isinstance(row.get("accept"), list):  # Prodigy choice: the options accepted
+        label = row["accept"]
     if isinstance(label, list):  # doccano / Label Studio style
         label = label[0] if label else None
         if isinstance(label, list):  # doccano span [start, end, label]
@@ -174,7 +254,10 @@ def _label_value(row: dict) -> str | None:
         return None
     value = str(label).strip().lower()
     if row.get("answer") == "reject":  # Prodigy: the annotator rejected the proposed label
-        value = "boilerplate" if value in STORY_LABELS else "story"
+        if value in STORY_LABELS:
+            return "boilerplate"
+        if value in BOILERPLATE_LABELS:
+            return "story"
     return value
 
 
@@ -185,6 +268,9 @@ def read_labelled_blocks(path: str | Path) -> list[LabelledPage]:
     for number, row in iter_jsonl(path):
         def bad(message: str) -> TrainingDataError:
             return TrainingDataError(message, str(path), number)
+        if row.get("answer") == "ignore":  # Prodigy: the annotator skipped this example
+            continue
+        row = _label_studio_row(row)
         meta = row.get("meta") if isinstance(row.get("meta"), dict) else {}
         page_id = row.get("page_id", meta.get("page_id"))
         if page_id is None:
@@ -232,7 +318,7 @@ def detect_source_kind(path: str | Path) -> str:
     for number, row in iter_jsonl(path):
         if "main_text" in row:
             return "pages"
-        if "page_id" in row or isinstance(row.get("meta"), dict):
+        if "page_id" in row or isinstance(row.get("meta"), dict) or isinstance(row.get("data"), dict):
             return "blocks"
         raise TrainingDataError(
             'cannot tell the format: expected "main_text" (pages) or "page_id" (labelled blocks)',

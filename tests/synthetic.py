@@ -1,0 +1,146 @@
+"""Synthetic news pages for the tests: invented words, seeded, small.
+
+Every page has a story (headline + paragraphs of sentence-like text) wrapped in
+the clutter storyfilter is meant to drop: a nav bar, a byline, a share bar, a
+"Recommended for you" teaser list, a related-links box and a footer. Each fake
+site has its own template (class names, tags), so grouped cross-validation has
+something to generalise over. No text here comes from any real corpus.
+"""
+from __future__ import annotations
+
+import gzip
+import html as html_lib
+import json
+import random
+from dataclasses import dataclass
+from pathlib import Path
+
+SUBJECTS = ("the council", "a local farmer", "the harbour board", "our reporter", "the museum curator",
+            "residents of the valley", "the school governors", "a retired engineer", "the ferry operator",
+            "volunteers from the trust", "the regional planner", "two young builders", "the head nurse")
+VERBS = ("agreed to review", "quietly rebuilt", "questioned the cost of", "set out to measure",
+         "has long opposed", "voted to extend", "spent the winter repairing", "asked for a study of",
+         "welcomed the plan for", "raised concerns about", "found a way to fund", "started to map")
+OBJECTS = ("the old stone bridge", "a new cycle path", "the flooded meadow", "the library roof",
+           "the northern bus route", "a community orchard", "the tidal defences", "the market square",
+           "the abandoned rail depot", "a shared heating scheme", "the wetland boardwalk", "the grain mill")
+TAILS = ("before the spring tides arrived", "after a long public meeting", "despite a tight budget",
+         "with help from neighbouring villages", "according to figures released on Monday",
+         "although several questions remain open", "while the weather stayed dry", "for the third year running",
+         "as the deadline drew closer", "in a report published this week")
+QUOTES = ("We did not expect so many people to care", "It is slow work but it matters",
+          "Nobody here wants to lose the place", "The numbers simply did not add up",
+          "Everyone had a view and most of them were right")
+TEASER_TOPICS = ("Gardening", "Weekend", "Quiz", "Travel", "Recipes", "Puzzles", "Style", "Money", "Pets",
+                 "Gadgets")
+TEASER_HOOKS = ("ten tricks you never knew", "the secret nobody tells you", "why everyone is talking",
+                "what happened next will amaze you", "the one habit to drop now", "seven photos to see",
+                "our favourite picks", "is this the best yet", "the list you need")
+NAV_ITEMS = ("Home", "News", "Sport", "Opinion", "Culture", "Weather", "Contact")
+
+SITES = [
+    # (domain, wrapper tag + class for the story, teaser box class, related box class, nav class)
+    ("riverside-gazette.test", ("div", "story-body"), "rec-widget", "related-links", "top-nav"),
+    ("hilltop-herald.test", ("article", "post"), "recommended", "more-from", "menu"),
+    ("coastal-courier.test", ("div", "article-text"), "promo-list", "related", "navbar"),
+    ("valley-voice.test", ("section", "content"), "teasers", "see-also", "site-nav"),
+    ("market-messenger.test", ("div", "entry"), "suggested", "related-posts", "header-menu"),
+    ("moorland-mail.test", ("main", "main-col"), "popular-now", "morestories", "nav"),
+    ("estuary-echo.test", ("div", "txt"), "recommendations", "related-box", "topbar"),
+    ("orchard-observer.test", ("div", "body-copy"), "you-may-like", "related-list", "primary-nav"),
+]
+
+
+@dataclass
+class SyntheticPage:
+    id: str
+    url: str
+    html: str
+    main_text: str
+    title: str
+    paragraphs: list[str]
+    teasers: list[str]
+    text: str  # the page as a scraper's plain text: story lines, then clutter lines
+
+
+def _sentence(rng: random.Random) -> str:
+    if rng.random() < 0.15:
+        return f'"{rng.choice(QUOTES)}," said {rng.choice(SUBJECTS)}.'
+    s = f"{rng.choice(SUBJECTS)} {rng.choice(VERBS)} {rng.choice(OBJECTS)} {rng.choice(TAILS)}."
+    return s[0].upper() + s[1:]
+
+
+def _paragraph(rng: random.Random) -> str:
+    return " ".join(_sentence(rng) for _ in range(rng.randint(2, 4)))
+
+
+def _title(rng: random.Random) -> str:
+    s = f"{rng.choice(SUBJECTS)} {rng.choice(VERBS)} {rng.choice(OBJECTS)}"
+    return s[0].upper() + s[1:]
+
+
+def _teaser(rng: random.Random) -> str:
+    return f"{rng.choice(TEASER_TOPICS)}: {rng.choice(TEASER_HOOKS)}"
+
+
+def make_page(site_index: int, page_index: int, rng: random.Random) -> SyntheticPage:
+    domain, (story_tag, story_class), rec_class, related_class, nav_class = SITES[site_index % len(SITES)]
+    e = html_lib.escape
+    title = _title(rng)
+    paragraphs = [_paragraph(rng) for _ in range(rng.randint(4, 6))]
+    teasers = [_teaser(rng) for _ in range(rng.randint(4, 5))]
+    related = [_teaser(rng) for _ in range(3)]
+    slug = f"story-{page_index}"
+    nav = "".join(f'<li><a href="/{n.lower()}">{n}</a></li>' for n in NAV_ITEMS)
+    rec_items = "".join(f'<li><a href="/t/{i}">{e(t)}</a></li>' for i, t in enumerate(teasers))
+    rel_items = "".join(f'<li><a href="/r/{i}">{e(t)}</a></li>' for i, t in enumerate(related))
+    body = "".join(f"<p>{e(p)}</p>" for p in paragraphs)
+    html = (
+        "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>" + e(title) + "</title></head><body>"
+        f'<div class="{nav_class}"><ul>{nav}</ul></div>'
+        f'<{story_tag} class="{story_class}"><h1>{e(title)}</h1>'
+        f'<p class="byline">By Staff Writer | {rng.randint(1, 28)} March</p>{body}'
+        f'<div class="share"><a href="#">Share</a> <a href="#">Email</a> <a href="#">Print</a></div>'
+        f"</{story_tag}>"
+        f'<div class="{rec_class}"><h3>Recommended for you</h3><ul>{rec_items}</ul></div>'
+        f'<div class="{related_class}"><h4>Related</h4><ul>{rel_items}</ul></div>'
+        f'<div class="footer"><p>Copyright {domain} | Privacy | Terms | Cookies</p></div>'
+        "</body></html>"
+    )
+    main_text = "\n".join([title, *paragraphs])
+    text = "\n".join([*NAV_ITEMS[:4], title, *paragraphs, "Recommended for you", *teasers,
+                      "Related", *related, f"Copyright {domain} | Privacy | Terms"])
+    return SyntheticPage(id=f"s{site_index}-p{page_index}", url=f"https://www.{domain}/{slug}", html=html,
+                         main_text=main_text, title=title, paragraphs=paragraphs, teasers=teasers, text=text)
+
+
+def make_pages(n_sites: int = 8, pages_per_site: int = 5, seed: int = 7) -> list[SyntheticPage]:
+    rng = random.Random(seed)
+    return [make_page(s, p, rng) for s in range(n_sites) for p in range(pages_per_site)]
+
+
+def write_pages_jsonl(path: Path, pages: list[SyntheticPage]) -> Path:
+    with path.open("w", encoding="utf-8") as handle:
+        for p in pages:
+            handle.write(json.dumps({"id": p.id, "url": p.url, "html": p.html, "main_text": p.main_text}) + "\n")
+    return path
+
+
+def write_gold_folder(folder: Path, pages: list[SyntheticPage]) -> Path:
+    """A WCXB-like layout: ``html/ID.html.gz`` + ``ground-truth/ID.json``."""
+    (folder / "html").mkdir(parents=True, exist_ok=True)
+    (folder / "ground-truth").mkdir(parents=True, exist_ok=True)
+    for p in pages:
+        (folder / "html" / f"{p.id}.html.gz").write_bytes(gzip.compress(p.html.encode("utf-8")))
+        record = {"url": p.url, "ground_truth": {"main_content": p.main_text, "with": [p.paragraphs[0][:40]],
+                                                  "without": [p.teasers[0]]},
+                  "_internal": {"page_type": {"primary": "article"}}}
+        (folder / "ground-truth" / f"{p.id}.json").write_text(json.dumps(record), encoding="utf-8")
+    return folder
+
+
+def labelled_rows(page: SyntheticPage) -> list[dict]:
+    """The page's text lines as plain labelled blocks ``{page_id, position, text, label}``."""
+    story = {page.title, *page.paragraphs}
+    return [{"page_id": page.id, "position": i, "text": line, "label": "story" if line in story else "boilerplate"}
+            for i, line in enumerate(page.text.splitlines())]

@@ -1,0 +1,127 @@
+"""BlockClassifier: scikit-learn conventions, shapes, reproducibility, and that it learns the task."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+
+from classifier.model import BlockClassifier, classifier_to_state
+from training.dataset import build_examples
+from training.readers import read_pages_jsonl
+
+
+@pytest.fixture(scope="module")
+def examples(pages_jsonl):
+    return build_examples(read_pages_jsonl(pages_jsonl), "html", progress=False)
+
+
+@pytest.fixture(scope="module")
+def split(examples):
+    """Train on sites 0-5, test on sites 6-7 (no template shared)."""
+    test_sites = set(sorted(set(examples.groups))[-2:])
+    train = [i for i, g in enumerate(examples.groups) if g not in test_sites]
+    test = [i for i, g in enumerate(examples.groups) if g in test_sites]
+    pick = lambda idx, seq: [seq[i] for i in idx]  # noqa: E731
+    return (pick(train, examples.pages), pick(train, examples.labels), pick(train, examples.groups),
+            pick(test, examples.pages), pick(test, examples.labels))
+
+
+@pytest.fixture(scope="module")
+def fitted(split):
+    pages, labels, groups, _, _ = split
+    return BlockClassifier(random_state=0).fit(pages, labels, groups=groups)
+
+
+def test_predict_proba_shape_and_range(fitted, split):
+    _, _, _, test_pages, _ = split
+    proba = fitted.predict_proba(test_pages)
+    n_blocks = sum(len(p) for p in test_pages)
+    assert proba.shape == (n_blocks, 2)
+    assert np.all((proba >= 0.0) & (proba <= 1.0))
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    pred = fitted.predict(test_pages)
+    assert pred.shape == (n_blocks,) and set(np.unique(pred)) <= {0, 1}
+    np.testing.assert_array_equal(pred, (proba[:, 1] >= 0.5).astype(int))
+    assert list(fitted.classes_) == [0, 1]
+
+
+def test_page_scores_one_array_per_page(fitted, split):
+    _, _, _, test_pages, _ = split
+    pages = [test_pages[0], [], test_pages[1]]
+    scores = fitted.page_scores(pages)
+    assert [len(s) for s in scores] == [len(p) for p in pages]
+    # a page's scores do not depend on the pages scored with it
+    np.testing.assert_allclose(scores[0], fitted.page_scores([test_pages[0]])[0])
+    np.testing.assert_allclose(np.concatenate([scores[0], scores[2]]),
+                               fitted.predict_proba([test_pages[0], test_pages[1]])[:, 1])
+
+
+def test_learns_story_versus_clutter_on_unseen_sites(fitted, split):
+    _, _, _, test_pages, test_labels = split
+    p = fitted.predict_proba(test_pages)[:, 1]
+    y = np.concatenate(test_labels)
+    assert p[y == 1].mean() > 0.8
+    assert p[y == 0].mean() < 0.2
+    assert ((p >= 0.5) == (y == 1)).mean() > 0.9
+
+
+@pytest.mark.parametrize("second_stage", [True, False])
+def test_same_seed_same_model(split, second_stage):
+    pages, labels, groups, test_pages, _ = split
+    a = BlockClassifier(random_state=3, second_stage=second_stage).fit(pages, labels, groups=groups)
+    b = BlockClassifier(random_state=3, second_stage=second_stage).fit(pages, labels, groups=groups)
+    arrays_a, config_a = classifier_to_state(a)
+    arrays_b, config_b = classifier_to_state(b)
+    assert config_a == config_b
+    assert arrays_a.keys() == arrays_b.keys()
+    for key in arrays_a:
+        np.testing.assert_array_equal(arrays_a[key], arrays_b[key], err_msg=key)
+    np.testing.assert_array_equal(a.predict_proba(test_pages), b.predict_proba(test_pages))
+
+
+def test_params_follow_sklearn_conventions(split):
+    model = BlockClassifier(C=0.3, use_dom=False)
+    params = model.get_params()
+    assert params["C"] == 0.3 and params["use_dom"] is False
+    assert model.set_params(C=2.0, second_stage=False) is model
+    assert model.get_params()["C"] == 2.0 and model.get_params()["second_stage"] is False
+    with pytest.raises(ValueError):
+        model.set_params(no_such_param=1)
+    # an unfitted clone with the same parameters; fitting one does not touch the other
+    pages, labels, groups, test_pages, _ = split
+    fitted = clone(model).fit(pages, labels, groups=groups)
+    twin = clone(fitted)
+    assert twin.get_params() == fitted.get_params()
+    assert not any(k.endswith("_") and not k.startswith("_") for k in vars(twin))
+    assert fitted.predict_proba(test_pages).shape[1] == 2
+
+
+def test_changing_a_parameter_changes_the_model(split):
+    pages, labels, groups, test_pages, _ = split
+    a = BlockClassifier(C=1.0, second_stage=False).fit(pages, labels, groups=groups)
+    b = BlockClassifier(C=0.01, second_stage=False).fit(pages, labels, groups=groups)
+    assert not np.allclose(a.predict_proba(test_pages), b.predict_proba(test_pages))
+
+
+def test_labels_of_one_class_are_an_error(split):
+    pages = split[0]
+    with pytest.raises(ValueError, match="both"):
+        BlockClassifier().fit(pages, [[1] * len(p) for p in pages])
+    with pytest.raises(ValueError, match="both"):
+        BlockClassifier().fit(pages, [[0] * len(p) for p in pages])
+
+
+def test_labels_must_match_blocks(split):
+    pages, labels = split[0], split[1]
+    with pytest.raises(ValueError):
+        BlockClassifier().fit(pages, labels[:-1])
+    with pytest.raises(ValueError):
+        BlockClassifier().fit(pages, [list(y)[:-1] for y in labels])
+
+
+def test_text_mode_model_without_dom(examples):
+    text = build_examples(examples.sources, "text", progress=False)
+    model = BlockClassifier(use_dom=False).fit(text.pages, text.labels, groups=text.groups)
+    proba = model.predict_proba(text.pages[:2])
+    assert proba.shape == (len(text.pages[0]) + len(text.pages[1]), 2)
+    assert all(b.path is None for b in text.pages[0])
