@@ -6,6 +6,7 @@ them and keep the story.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
@@ -13,7 +14,7 @@ from typing import Any
 
 from .artifacts import MANIFEST, load_model_dir
 from .blocks import Block
-from .decoding import decode_bytes
+from .decoding import decode_bytes, looks_binary_text
 from .errors import InputError, ModelError
 from .html_segmenter import segment_html
 from .limits import DEFAULT_LIMITS, Limits
@@ -23,6 +24,7 @@ from .sniff import looks_like_html
 from .text_segmenter import segment_text
 
 MODES = ("html", "text")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -80,28 +82,39 @@ class StoryFilter:
 
     # ----- segmentation ------------------------------------------------------------
     def _check_size(self, data: str | bytes) -> None:
-        if len(data) > self.limits.max_bytes:
-            raise InputError(f"page is {len(data):,} bytes; the limit is {self.limits.max_bytes:,} "
+        """Refuse a page that is not str/bytes, or longer than ``Limits.max_bytes``."""
+        if not isinstance(data, (str, bytes, bytearray, memoryview)):
+            raise InputError(f"a page must be str or bytes, not {type(data).__name__}")
+        size = data.nbytes if isinstance(data, memoryview) else len(data)
+        if size > self.limits.max_bytes:
+            unit = "characters" if isinstance(data, str) else "bytes"
+            raise InputError(f"page is {size:,} {unit}; the limit is {self.limits.max_bytes:,} "
                              "(Limits.max_bytes)")
 
     def html_blocks(self, html: str | bytes, encoding: str | None = None) -> list[Block]:
-        """Decode (if bytes) and segment an HTML page."""
+        """Decode (if bytes) and segment an HTML page.
+
+        Raises :class:`InputError` for a page that is not str/bytes, too large, or
+        binary; an empty page, or one with no text, gives no blocks.
+        """
         self._check_size(html)
-        if isinstance(html, (bytes, bytearray, memoryview)):
-            html, _ = decode_bytes(html, encoding)
-        if not isinstance(html, str):
-            raise InputError(f"html must be str or bytes, not {type(html).__name__}")
-        if "\x00" in html:
-            html = html.replace("\x00", "\ufffd")
-        return segment_html(html, self.limits)
+        return segment_html(html, self.limits, encoding=encoding)
 
     def text_blocks(self, text: str | bytes, encoding: str | None = None) -> list[Block]:
-        """Decode (if bytes) and split plain text into one block per line."""
+        """Decode (if bytes) and split plain text into one block per line.
+
+        Raises :class:`InputError` like :meth:`html_blocks`; NUL characters become
+        U+FFFD and lone surrogates (from ``surrogateescape`` or JSON) are replaced.
+        """
         self._check_size(text)
-        if isinstance(text, (bytes, bytearray, memoryview)):
-            text, _ = decode_bytes(text, encoding)
         if not isinstance(text, str):
-            raise InputError(f"text must be str or bytes, not {type(text).__name__}")
+            text, _ = decode_bytes(text, encoding)
+        elif text and looks_binary_text(text):
+            raise InputError("text looks binary (NUL or control characters), not a text page")
+        if "\x00" in text:
+            text = text.replace("\x00", "\ufffd")
+        if not text.isascii() and _SURROGATE.search(text):
+            text = _SURROGATE.sub("\ufffd", text)
         return segment_text(text, self.limits)
 
     # ----- scoring ---------------------------------------------------------------------
@@ -156,9 +169,11 @@ class StoryFilter:
 def detect_mode(page: str | bytes, encoding: str | None = None) -> str:
     """``html`` or ``text`` for a page, by sniffing its start."""
     if isinstance(page, (bytes, bytearray, memoryview)):
-        head = bytes(page[:65536]).decode(encoding or "utf-8", errors="replace")
-    else:
+        head, _ = decode_bytes(bytes(page[:65536]), encoding, reject_binary=False)
+    elif isinstance(page, str):
         head = page[:65536]
+    else:
+        raise InputError(f"a page must be str or bytes, not {type(page).__name__}")
     return "html" if looks_like_html(head) else "text"
 
 

@@ -107,7 +107,9 @@ SHAPE_NAMES = (
     "rel_len_page_max", "rel_len_page_median", "container_log_size", "container_link_share",
     "container_log_mean_chars", "container_heading_share", "prev_log_chars", "next_log_chars",
     "prev_link_share", "next_link_share", "prev_heading", "next_heading", "first", "last",
-    "starts_lower", "has_pipe_or_bullet", "is_short",
+    "starts_lower", "has_pipe_or_bullet", "is_short", "blank_vs_page", "next_blank_before",
+    "headline_like", "headline_run", "long_share_after", "long_share_before", "next_is_long",
+    "prev_is_long",
 ) + tuple("kind_" + k for k in KINDS)
 
 
@@ -177,6 +179,29 @@ def shape_features(blocks: Sequence[Block], tokens: Sequence[Sequence[str]]) -> 
     out[:-1, 28] = link[1:]
     out[1:, 29] = heading[:-1]
     out[:-1, 30] = heading[1:]
+    blank = out[:, 17]
+    out[:, 36] = blank - float(np.median(blank))
+    out[:-1, 37] = blank[1:]
+    # Teaser lists are runs of headline-like lines with no long paragraph after them;
+    # a story's sub-headings stand alone between long paragraphs.
+    headline = (out[:, 4] == 0) & (lengths >= 12) & (lengths <= 160)
+    out[:, 38] = headline
+    run = np.zeros(n)
+    start = 0
+    for i in range(1, n + 1):
+        if i == n or headline[i] != headline[start]:
+            if headline[start]:
+                run[start:i] = i - start
+            start = i
+    out[:, 39] = np.log1p(run)
+    long_chars = np.where(lengths >= 150, lengths, 0.0)
+    total_long = max(long_chars.sum(), 1.0)
+    after = long_chars[::-1].cumsum()[::-1] - long_chars
+    out[:, 40] = after / total_long
+    out[:, 41] = (long_chars.cumsum() - long_chars) / total_long
+    is_long = lengths >= 150
+    out[:-1, 42] = is_long[1:]
+    out[1:, 43] = is_long[:-1]
     out[0, 31] = 1.0
     out[-1, 32] = 1.0
     return out

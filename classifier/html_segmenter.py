@@ -4,17 +4,36 @@ A block is the text between two block-level boundaries: entering or leaving a
 block-level element (``p``, ``div``, ``li``, ``h2``, ``td``...) or a ``<br>``.
 Inline elements (``a``, ``span``, ``b``...) stay inside the block; their link
 text is counted for the link share. The walk keeps an explicit stack instead of
-recursing, so a page nested 100,000 deep costs time, not the Python stack.
+recursing, so a deep page costs time, not the Python stack.
+
+Before parsing, :func:`guard_markup` bounds what the parser is given (see
+:mod:`classifier.limits`): lexbor's memory grows with the number of elements, its
+time with nesting depth x elements (each new ``<div>`` or ``<li>`` looks down the
+stack of open elements) and with the square of one element's attribute count.
+On an ordinary page the guard costs one ``str.count`` and one ``str.find`` per
+1,024 characters (about 0.1 ms); the slower tag scan runs only on pages with more
+than ``_DEPTH_SCAN_TAGS`` tags.
+
+Known gap: a start tag whose attribute values hide ``>`` characters in quotes
+(``a1 a2 ... x=">" a3 ...``) is not seen as one long tag, so an element can still
+reach the parser with more than ``Limits.max_attributes`` attributes. Only crafted
+markup does this; a service that takes pages from untrusted senders should also run
+the parse under a time limit.
 """
 from __future__ import annotations
 
+import logging
 import re
 from functools import lru_cache
+from itertools import islice
 
 from selectolax.lexbor import LexborHTMLParser
 
 from .blocks import Block
-from .limits import DEFAULT_LIMITS, Limits
+from .decoding import decode_for_parser
+from .limits import DEFAULT_LIMITS, Limits, collapse_whitespace
+
+logger = logging.getLogger("storyfilter")
 
 BLOCK_TAGS = frozenset(
     "address article aside blockquote body center dd details dialog dir div dl dt fieldset "
@@ -36,8 +55,11 @@ _LISTS = frozenset("ul ol li dl menu".split())
 _ARTICLE = frozenset("article main".split())
 _WORD_SPLIT = re.compile(r"[^a-z]+")
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
+# In ASCII, a word is a run of letters cut before each lower-to-upper change: aB -> a, B.
+_ASCII_WORD = re.compile(r"[A-Z]+[a-z]*|[a-z]+")
 _COUNTED = _HEADINGS | _LISTS | _ARTICLE | frozenset(("table", "a"))
 _EXTRA_ATTRS = ("role", "itemprop", "aria-label", "data-component", "data-testid")
+_EXTRA_SET = frozenset(_EXTRA_ATTRS)
 _TOKEN_DEPTH = 8  # how many enclosing elements lend their class/id words to a block
 _PATH_DEPTH = 12  # how many enclosing elements the printed path shows
 
@@ -46,63 +68,124 @@ def attribute_words(value: str | None) -> list[str]:
     """Split a class or id value into lowercase words: ``relatedPosts_box-2`` -> related, posts, box."""
     if not value:
         return []
+    if value.isascii():  # the same words as below, in one regex pass
+        return [w.lower() for w in _ASCII_WORD.findall(value) if 1 < len(w) < 25]
     value = _CAMEL.sub(" ", value).lower()
     return [w for w in _WORD_SPLIT.split(value) if 1 < len(w) < 25]
 
 
-class _Frame:
-    """One open element on the walk's stack; its label and tokens are worked out only when needed."""
-
-    __slots__ = ("node", "tag", "is_block", "serial", "flat", "article", "_desc")
-
-    def __init__(self, node, tag: str, is_block: bool, serial: int, flat: bool) -> None:
-        self.node = node
-        self.tag = tag
-        self.is_block = is_block
-        self.serial = serial
-        self.flat = flat
-        self.article = False
-        self._desc: tuple[str, tuple[str, ...]] | None = None
-
-    def describe(self) -> tuple[str, tuple[str, ...]]:
-        """The path label (``div.main#content``) and the feature tokens of this element."""
-        if self._desc is None:
-            self._desc = ("", ()) if self.flat else _describe(self.node.attributes, self.tag)
-        return self._desc
+@lru_cache(maxsize=16384)
+def _value_words(value: str) -> tuple[str | None, tuple[str, ...]]:
+    """The first space-separated token of an attribute value (for the path) and its words."""
+    first = value.split(None, 1)
+    return (first[0] if first else None), tuple(attribute_words(value))
 
 
-@lru_cache(maxsize=8192)
-def _describe_cached(tag: str, cls: str, ident: str, extra: str) -> tuple[str, tuple[str, ...]]:
-    label = tag
-    words: list[str] = []
-    if cls:
-        first = cls.split()
-        if first:
-            label += "." + first[0]
-        words += attribute_words(cls)
-    if ident:
-        first = ident.split()
-        if first:
-            label += "#" + first[0]
-        words += attribute_words(ident)
-    if extra:
-        words += attribute_words(extra)
-    return label, tuple(words)
+_NO_DESC: tuple[str, tuple[str, ...]] = ("", ())
+
+
+# One open element on the walk's stack is a list (cheaper to make than an object):
+#   [node, tag, is_block, serial, flat, article, desc, window, context]
+# ``desc`` is the element's (path label, feature words), worked out when first needed;
+# ``window`` see _block_context; ``context`` the (path, dom_tokens, kind, container) of blocks cut
+# while this element is the innermost open one. The elements below an open element do
+# not change while it is open, so each of these is worked out once.
+_NODE, _TAG, _IS_BLOCK, _SERIAL, _FLAT, _ARTICLE_FLAG, _DESC, _WINDOW, _CONTEXT = range(9)
+
+
+def _frame(node, tag: str, is_block: bool, serial: int, flat: bool) -> list:
+    return [node, tag, is_block, serial, flat, False, _NO_DESC if flat else None, None, None]
+
+
+def _frame_describe(frame: list) -> tuple[str, tuple[str, ...]]:
+    """The path label (``div.main#content``) and the feature words of an open element."""
+    desc = frame[6]
+    if desc is None:
+        desc = frame[6] = _describe(frame[0].attributes, frame[1])
+    return desc
 
 
 def _describe(attrs: dict, tag: str) -> tuple[str, tuple[str, ...]]:
     if not attrs:
         return tag, ()
-    extra = " ".join(attrs.get(name) or "" for name in _EXTRA_ATTRS if name in attrs)
-    label, words = _describe_cached(tag, attrs.get("class") or "", attrs.get("id") or "", extra)
-    if "hidden" in attrs or attrs.get("aria-hidden") == "true" or (
-            "none" in (attrs.get("style") or "") and "display" in attrs["style"]):
-        words = words + ("hidden",)
+    get = attrs.get
+    label = tag
+    words: tuple[str, ...] = ()
+    value = get("class")
+    if value:
+        first, words = _value_words(value)
+        if first:
+            label += "." + first
+    value = get("id")
+    if value:
+        first, more = _value_words(value)
+        if first:
+            label += "#" + first
+        words += more
+    if not _EXTRA_SET.isdisjoint(attrs):
+        words += _value_words(" ".join(get(name) or "" for name in _EXTRA_ATTRS if name in attrs))[1]
+    if "hidden" in attrs or get("aria-hidden") == "true":
+        words += ("hidden",)
+    else:
+        value = get("style")
+        if value and "none" in value and "display" in value:
+            words += ("hidden",)
     return label, words
 
 
-def segment_html(html: str | bytes, limits: Limits = DEFAULT_LIMITS) -> list[Block]:
-    """Cut an HTML document into blocks in reading order."""
+def _block_context(stack: list[list]) -> tuple:
+    """``(path, dom_tokens, kind, container)`` for a block cut with this stack.
+
+    Each open element's window (the labels and words of the last _PATH_DEPTH and
+    _TOKEN_DEPTH open elements, flattened words and printed path) is built from its
+    parent's, so an element is described once however many blocks it holds.
+    """
+    i = len(stack) - 1
+    while i >= 0 and stack[i][7] is None:
+        i -= 1
+    labels, words, flat, path = stack[i][7] if i >= 0 else ((), (), (), "")
+    for frame in stack[i + 1:]:
+        label, own = _frame_describe(frame)
+        if len(labels) >= _PATH_DEPTH:
+            oldest = labels[0]
+            labels = labels[1:] + (label,)
+            if oldest:  # it leads the path: drop "oldest>"
+                path = path[len(oldest) + 1:]
+        else:
+            labels += (label,)
+        if label:
+            path = f"{path}>{label}" if path else label
+        if len(words) >= _TOKEN_DEPTH:
+            flat = flat[len(words[0]):] + own
+            words = words[1:] + (own,)
+        else:
+            flat += own
+            words += (own,)
+        frame[7] = (labels, words, flat, path)
+    owner_i = len(stack) - 1
+    while owner_i > 0 and not stack[owner_i][2]:
+        owner_i -= 1
+    owner = stack[owner_i]
+    tokens = flat + ("tag_" + owner[1],)
+    own = _frame_describe(owner)[1]
+    if own:
+        tokens += tuple(["self_" + word for word in own])
+    container = stack[owner_i - 1][3] if owner_i > 0 else -1
+    return path, tokens, _KIND.get(owner[1], "block"), container
+
+
+def segment_html(html: str | bytes, limits: Limits = DEFAULT_LIMITS, *,
+                 encoding: str | None = None) -> list[Block]:
+    """Cut an HTML document into blocks in reading order.
+
+    ``bytes`` are decoded first (see :mod:`classifier.decoding`; ``encoding`` is the
+    transport charset, if known); UTF-8 bytes go to the parser as they are, which
+    saves a copy. The markup is bounded by :func:`guard_markup` before it is parsed.
+    Raises :class:`InputError` for binary bytes.
+    """
+    if isinstance(html, (bytes, bytearray, memoryview)):
+        html, _ = decode_for_parser(html, encoding)
+    html = guard_markup(html, limits)
     tree = LexborHTMLParser(html)
     start = tree.body or tree.root
     if start is None:
@@ -110,65 +193,286 @@ def segment_html(html: str | bytes, limits: Limits = DEFAULT_LIMITS) -> list[Blo
     return _walk(start, limits)
 
 
+# ----- guarding the parser ---------------------------------------------------------------
+#: Below this many ``<`` a page cannot nest deep enough to slow the parser (worst case,
+#: 20,000 nested ``<div>`` or 10,000 ``<ul><li>``, costs about 0.4 s); above it the tags
+#: are scanned and nesting past ``Limits.max_depth`` is removed. Real pages: at most 21,646.
+_DEPTH_SCAN_TAGS = 20_000
+_SMALL_PAGE = 4096  # characters; a page this short cannot hurt the parser
+_WS = "\t\n\f\r "
+_TAG_NAME = rf"<[A-Za-z][^{_WS}/>]*+"
+# One attribute as the HTML tokenizer reads it: separators, a name, and an optional value.
+_ATTRIBUTE = (rf"[{_WS}/]*+[^{_WS}/>][^{_WS}/=>]*+"
+              rf"(?>[{_WS}]*+=[{_WS}]*+(?>\"[^\"]*+\"|'[^']*+'|[^{_WS}>]*+))?+")
+_ATTRIBUTES_REST = re.compile(rf"(?>{_ATTRIBUTE})*+[{_WS}/]*+")
+
+
+@lru_cache(maxsize=16)
+def _long_tag(min_chars: int, is_bytes: bool) -> re.Pattern:
+    pattern = rf"<[A-Za-z][^>]{{{min_chars}}}"
+    return re.compile(pattern.encode() if is_bytes else pattern)
+
+
+@lru_cache(maxsize=16)
+def _many_attributes(count: int, is_bytes: bool) -> re.Pattern:
+    # The first ``count`` attributes of a start tag, when one more follows.
+    pattern = rf"{_TAG_NAME}(?>{_ATTRIBUTE}){{{count}}}(?={_ATTRIBUTE})"
+    return re.compile(pattern.encode() if is_bytes else pattern)
+
+
+def guard_markup(html: str | bytes, limits: Limits = DEFAULT_LIMITS) -> str | bytes:
+    """Bound the markup given to the parser: tags, nesting and attributes per element.
+
+    ``html`` is a str, or UTF-8 bytes. Returns ``html`` itself when no limit is reached
+    (the usual case); otherwise a shortened copy (a str), and logs what was cut on the
+    ``storyfilter`` logger. See :class:`classifier.limits.Limits`.
+    """
+    if len(html) <= _SMALL_PAGE:
+        return html
+    is_bytes = isinstance(html, bytes)
+    tags = html.count(b"<" if is_bytes else "<")
+    crowded = _crowded_tag(html, limits.max_attributes, is_bytes)
+    if tags <= _DEPTH_SCAN_TAGS and tags <= limits.max_tags and crowded < 0:
+        return html
+    if is_bytes:
+        html = html.decode("utf-8", "replace")
+    if tags > limits.max_tags:
+        cut = next(islice(re.finditer("<", html), limits.max_tags, None)).start()
+        logger.warning("page has %d tags; only the first %d are read (Limits.max_tags)",
+                       tags, limits.max_tags)
+        html = html[:cut]
+        tags = limits.max_tags
+    if tags > _DEPTH_SCAN_TAGS:
+        html = _cap_depth(html, limits.max_depth)
+    if crowded >= 0:
+        html = _cap_attributes(html, limits.max_attributes)
+    return html
+
+
+def _crowded_tag(html: str | bytes, max_attributes: int, is_bytes: bool) -> int:
+    """Where the first start tag with more than ``max_attributes`` attributes begins, or -1.
+
+    Such a tag is at least ``2 * max_attributes`` characters long. Rather than run a regex
+    over every tag, look for a ``>`` in windows of half that length, one ``str.find``
+    each: a run that long without ``>`` covers a whole window. Only such runs (long
+    texts, inline scripts, a few long tags) are searched for a tag, and only a tag found
+    there has its attributes counted.
+    """
+    length = 2 * max_attributes
+    step = max_attributes
+    gt = b">" if is_bytes else ">"
+    long_tag = _long_tag(length, is_bytes).search
+    many = _many_attributes(max_attributes, is_bytes).match
+    find = html.find
+    end = len(html)
+    i = 0
+    while i < end:
+        if find(gt, i, i + step) >= 0:
+            i += step
+            continue
+        start = html.rfind(gt, 0, i) + 1
+        stop = find(gt, i + step)
+        if stop < 0:
+            stop = end
+        if stop - start >= length:
+            tag = long_tag(html, start, stop + 1)
+            if tag is not None and many(html, tag.start()) is not None and _starts_tag(html, tag.start()):
+                return tag.start()
+        i = stop + 1
+    return -1
+
+
+_RAW_TEXT_MARKS = (("<script", "</script"), ("<style", "</style"), ("<!--", "-->"), ("<textarea", "</textarea"),
+                   ("<title", "</title"), ("<xmp", "</xmp"), ("<iframe", "</iframe"), ("<noembed", "</noembed"),
+                   ("<noframes", "</noframes"))
+_RAW_TEXT_MARKS_BYTES = tuple((a.encode(), b.encode()) for a, b in _RAW_TEXT_MARKS)
+
+
+def _starts_tag(html: str | bytes, pos: int) -> bool:
+    """Whether the ``<`` at ``pos`` starts a tag, rather than sitting in one or in script text.
+
+    A cheap check for the few long runs :func:`_crowded_tag` finds: ``a<b`` in a script,
+    a style or a comment, or a ``<`` inside an attribute value, is not a tag.
+    """
+    is_bytes = isinstance(html, bytes)
+    last_lt = html.rfind(b"<" if is_bytes else "<", 0, pos)
+    if last_lt > html.rfind(b">" if is_bytes else ">", 0, pos) and html[last_lt + 1:last_lt + 2].isalpha():
+        return False  # inside the tag that starts at last_lt
+    for opening, closing in _RAW_TEXT_MARKS_BYTES if is_bytes else _RAW_TEXT_MARKS:
+        for case in (str.lower, str.upper) if not is_bytes else (bytes.lower, bytes.upper):
+            start = html.rfind(case(opening), 0, pos)
+            if start >= 0 and html.find(case(closing), start, pos) < 0:
+                return False
+    return True
+
+
+def _cap_attributes(html: str, max_attributes: int) -> str:
+    """Drop the attributes past the first ``max_attributes`` of every start tag."""
+    pieces: list[str] = []
+    done = 0
+    many = _many_attributes(max_attributes, False)
+    for candidate in _long_tag(2 * max_attributes, False).finditer(html):
+        if candidate.start() < done:
+            continue
+        match = many.match(html, candidate.start())
+        if match is None or not _starts_tag(html, candidate.start()):
+            continue
+        rest = _ATTRIBUTES_REST.match(html, match.end())
+        pieces.append(html[done:match.end()])
+        done = rest.end()
+    if not pieces:
+        return html
+    # INFO, not WARNING: no text is lost, and the "tag" may be markup quoted inside an attribute.
+    logger.info("a start tag has more than %d attributes; the rest are dropped (Limits.max_attributes)",
+                max_attributes)
+    pieces.append(html[done:])
+    return "".join(pieces)
+
+
+_MARKUP = re.compile(r"<(?:(/?)([A-Za-z][^\t\n\f\r />]*)|!--)")
+_VOID = frozenset("area base basefont bgsound br col embed frame hr img input keygen link meta param "
+                  "source track wbr".split())
+_RAW_TEXT = {name: re.compile(rf"</{name}[\t\n\f\r />]", re.IGNORECASE) for name in
+             "script style textarea title xmp iframe noembed noframes noscript".split()}
+# Start tags that end an open <p>, and the elements that end an open one of their own kind.
+_ENDS_P = frozenset("address article aside blockquote center details dialog dir div dl fieldset "
+                    "figcaption figure footer form h1 h2 h3 h4 h5 h6 header hgroup hr main menu nav "
+                    "ol p pre section summary table ul li dd dt".split())
+_ENDS_SAME = {"li": ("li",), "dd": ("dd", "dt"), "dt": ("dd", "dt"), "option": ("option",),
+              "tr": ("tr", "td", "th"), "td": ("td", "th"), "th": ("td", "th")}
+
+
+def _cap_depth(html: str, max_depth: int) -> str:
+    """Remove start and end tags nested deeper than ``max_depth`` (text is kept).
+
+    A simplified model of the HTML tree builder: void and self-closed elements do
+    not nest, raw-text elements and comments are skipped, ``<p>``, ``<li>``,
+    ``<dd>``/``<dt>``, ``<option>`` and table cells end when their usual
+    successors start, and an end tag closes the innermost open element of its name.
+    It may misjudge odd markup; it only runs on pages with very many tags.
+    """
+    stack: list[str] = []
+    open_count: dict[str, int] = {}
+    dropped: dict[str, int] = {}
+    cuts: list[tuple[int, int]] = []
+    pos = 0
+    search = _MARKUP.search
+    while True:
+        match = search(html, pos)
+        if match is None:
+            break
+        name = match.group(2)
+        if name is None:  # comment
+            end = html.find("-->", match.end())
+            if end < 0:
+                break
+            pos = end + 3
+            continue
+        end = html.find(">", match.end())
+        if end < 0:
+            break
+        pos = end + 1
+        name = name.lower()
+        if match.group(1):  # end tag
+            if dropped.get(name):
+                dropped[name] -= 1
+                cuts.append((match.start(), pos))
+            elif open_count.get(name):
+                while stack:
+                    top = stack.pop()
+                    open_count[top] -= 1
+                    if top == name:
+                        break
+            continue
+        if name in _VOID or html[end - 1] == "/":
+            continue
+        raw = _RAW_TEXT.get(name)
+        if raw is not None:
+            close = raw.search(html, pos)
+            if close is None:
+                break
+            pos = close.start()
+            continue
+        if name == "plaintext":
+            break
+        if stack:
+            top = stack[-1]
+            if (top == "p" and name in _ENDS_P) or top in _ENDS_SAME.get(name, ()):
+                stack.pop()
+                open_count[top] -= 1
+        if len(stack) >= max_depth:
+            dropped[name] = dropped.get(name, 0) + 1
+            cuts.append((match.start(), pos))
+            continue
+        stack.append(name)
+        open_count[name] = open_count.get(name, 0) + 1
+    if not cuts:
+        return html
+    logger.warning("page nests %d+ elements deep; deeper tags are dropped (Limits.max_depth)", max_depth)
+    pieces = []
+    done = 0
+    for start, end in cuts:
+        pieces.append(html[done:start])
+        done = end
+    pieces.append(html[done:])
+    return "".join(pieces)
+
+
+# ----- the walk ----------------------------------------------------------------------------
 def _walk(start, limits: Limits) -> list[Block]:
     blocks: list[Block] = []
     parts: list[str] = []
+    parts_len = 0
+    full = False  # the current block already holds max_block_chars characters
     link_chars = 0
-    stack: list[_Frame] = []
+    stack: list[list] = []  # open elements, see _frame
     heading = in_list = in_table = in_article = in_link = 0
     serial = 0
     visited = 0
     max_blocks = limits.max_blocks
     max_chars = limits.max_block_chars
     max_depth = limits.max_depth
+    max_nodes = limits.max_nodes
+    compact_at = 4 * max_chars
     block_tags = BLOCK_TAGS
     skip_tags = SKIP_TAGS
+    counted = _COUNTED
 
-    def flush() -> None:
-        nonlocal link_chars
-        if not parts:
-            return
-        text = " ".join(" ".join(parts).split())
+    def flush() -> bool:
+        """Turn the collected text into a block; True when the page has all the blocks it may have."""
+        nonlocal link_chars, parts_len, full
+        if full:  # already collapsed and cut by the compaction below
+            text = parts[0]
+        else:
+            text = " ".join(parts)
+            text = " ".join(text.split()) if len(text) <= max_chars else collapse_whitespace(text, max_chars)
         parts.clear()
+        parts_len = 0
+        full = False
         chars = link_chars
         link_chars = 0
-        if not text or len(blocks) >= max_blocks:
-            return
-        if len(text) > max_chars:
-            text = text[:max_chars]
-        owner_i = len(stack) - 1
-        while owner_i > 0 and not stack[owner_i].is_block:
-            owner_i -= 1
-        owner = stack[owner_i]
-        tokens: list[str] = []
-        labels: list[str] = []
-        for frame in stack[-_PATH_DEPTH:]:
-            if not frame.flat:
-                label, words = frame.describe()
-                labels.append(label)
-        for frame in stack[-_TOKEN_DEPTH:]:
-            tokens.extend(frame.describe()[1])
-        tokens.append("tag_" + owner.tag)
-        tokens.extend(["self_" + t for t in owner.describe()[1]])
-        container = stack[owner_i - 1].serial if owner_i > 0 else -1
-        blocks.append(Block(
-            index=len(blocks), text=text, kind=_KIND.get(owner.tag, "block"),
-            path=">".join(labels), dom_tokens=tuple(tokens), container=container,
-            link_chars=chars, depth=len(stack), heading=heading > 0, in_list=in_list > 0,
-            in_table=in_table > 0, in_article=in_article > 0,
-        ))
+        if not text:
+            return False
+        top = stack[-1]
+        context = top[8]
+        if context is None:
+            context = top[8] = _block_context(stack)
+        blocks.append(Block(len(blocks), text, context[2], context[0], context[1], context[3], chars,
+                            len(stack), heading > 0, in_list > 0, in_table > 0, in_article > 0))
+        return len(blocks) >= max_blocks
 
-    stack.append(_Frame(start, start.tag or "body", True, 0, False))
+    stack.append(_frame(start, start.tag or "body", True, 0, False))
     cur = start.child
     while True:
         if cur is None:
             if len(stack) <= 1:
                 break
             frame = stack[-1]
-            tag = frame.tag
-            if frame.is_block:
-                flush()
-            if tag in _COUNTED:
+            if frame[2] and parts and flush():
+                return blocks
+            stack.pop()
+            tag = frame[1]
+            if tag in counted:
                 if tag in _HEADINGS:
                     heading -= 1
                 elif tag in _LISTS:
@@ -177,21 +481,28 @@ def _walk(start, limits: Limits) -> list[Block]:
                     in_table -= 1
                 elif tag == "a":
                     in_link -= 1
-            if frame.article:
+            if frame[5]:
                 in_article -= 1
-            stack.pop()
-            cur = frame.node.next
+            cur = frame[0].next
             continue
         visited += 1
-        if visited > limits.max_nodes:
+        if visited > max_nodes:
             break
         tag = cur.tag
         if tag == "-text":
-            text = cur.text_content
-            if text and not text.isspace():
-                parts.append(text)
-                if in_link:
-                    link_chars += len(text.strip())
+            if not cur.is_empty_text_node:
+                text = cur.text_content
+                if text and not text.isspace():
+                    if in_link:
+                        link_chars += len(text.strip())
+                    if not full:
+                        parts.append(text)
+                        parts_len += len(text)
+                        if parts_len > compact_at:  # a huge block: keep only what it may hold
+                            kept = collapse_whitespace(" ".join(parts), max_chars)
+                            parts[:] = [kept]
+                            parts_len = len(kept)
+                            full = parts_len >= max_chars
             cur = cur.next
             continue
         if tag is None or tag[0] == "-" or tag in skip_tags:
@@ -199,18 +510,18 @@ def _walk(start, limits: Limits) -> list[Block]:
             continue
         child = cur.child
         if child is None or tag == "br" or tag == "hr":
-            if tag in block_tags or tag == "br" or tag == "hr":
-                flush()
+            if parts and (tag in block_tags or tag == "br" or tag == "hr") and flush():
+                return blocks
             cur = cur.next
             continue
         serial += 1
         flat = len(stack) >= max_depth
         is_block = tag in block_tags and not flat
-        if is_block:
-            flush()
-        frame = _Frame(cur, tag, is_block, serial, flat)
+        if is_block and parts and flush():
+            return blocks
+        frame = [cur, tag, is_block, serial, flat, False, _NO_DESC if flat else None, None, None]
         stack.append(frame)
-        if tag in _COUNTED:
+        if tag in counted:
             if tag in _HEADINGS:
                 heading += 1
             elif tag in _LISTS:
@@ -220,11 +531,12 @@ def _walk(start, limits: Limits) -> list[Block]:
             elif tag == "a":
                 in_link += 1
             if tag in _ARTICLE:
-                frame.article = True
-        elif not flat and tag in ("div", "section") and "articlebody" in frame.describe()[1]:
-            frame.article = True
-        if frame.article:
+                frame[5] = True
+                in_article += 1
+        elif not flat and (tag == "div" or tag == "section") and "articlebody" in _frame_describe(frame)[1]:
+            frame[5] = True
             in_article += 1
         cur = child
-    flush()
+    if parts:
+        flush()
     return blocks

@@ -1,9 +1,10 @@
 """Training examples: gold pages cut into blocks and labelled, for HTML mode or text mode.
 
 Text mode learns from the HTML pages *as a scraper would see them*: the page's
-blocks written out as plain text, one block a line, with a blank line between
-lines on a seeded half of the pages (scrapers emit both), then cut again by the
-text segmenter exactly as at inference time. Labels carry over line for line.
+blocks written out as plain text, one block a line, spaced in one of three styles chosen per page with a
+seeded random (no blank lines; a blank line after every line; a blank line where
+the DOM container changes), then cut again by the text segmenter exactly as at
+inference time. Labels carry over line for line.
 """
 from __future__ import annotations
 
@@ -46,9 +47,26 @@ def page_html_blocks(page: GoldPage) -> list[Block]:
     return segment_html(html or "")
 
 
-def render_as_text(blocks: Sequence[Block], blank_lines: bool) -> str:
-    """The page as plain text, one block a line (blank lines between them if asked)."""
-    return ("\n\n" if blank_lines else "\n").join(b.text for b in blocks)
+TEXT_STYLES = ("lines", "blank-lines", "structural")
+
+
+def render_as_text(blocks: Sequence[Block], style: str = "lines") -> str:
+    """The page as plain text, one block a line.
+
+    ``lines``: no blank lines; ``blank-lines``: a blank line after every block;
+    ``structural``: a blank line where the DOM container changes, as many
+    HTML-to-text converters write it (a teaser list often ends up spaced unlike the story).
+    """
+    if style == "lines":
+        return "\n".join(b.text for b in blocks)
+    if style == "blank-lines":
+        return "\n\n".join(b.text for b in blocks)
+    out: list[str] = []
+    for i, b in enumerate(blocks):
+        if i and b.container != blocks[i - 1].container:
+            out.append("")
+        out.append(b.text)
+    return "\n".join(out)
 
 
 def build_examples(pages: Sequence[GoldPage], mode: str = "html", seed: int = 0,
@@ -62,7 +80,7 @@ def build_examples(pages: Sequence[GoldPage], mode: str = "html", seed: int = 0,
             labels = align_labels(blocks, page.main_text)
             teasers = teaser_mask(blocks, labels)
             if mode == "text":
-                blocks = segment_text(render_as_text(blocks, rng.random() < 0.5))
+                blocks = segment_text(render_as_text(blocks, rng.choice(TEXT_STYLES)))
         else:
             blocks = segment_text(page.text or "")
             labels = align_labels(blocks, page.main_text)

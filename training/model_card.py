@@ -51,8 +51,9 @@ def render_model_card(manifest: dict[str, Any], command: str) -> str:
         parts.append(f"- {data['credit']}")
     if manifest["mode"] == "text":
         parts.append("- Text mode trains on the HTML pages as a scraper sees them: the page's blocks written "
-                     "as plain text, one block a line (blank lines between lines on a seeded half of the "
-                     "pages), re-split by the text segmenter; labels carry over line for line.")
+                     "as plain text, one block a line (spaced per page, by a seeded random, with no blank lines, "
+                     "a blank line after every line, or a blank line where the DOM container changes), "
+                     "re-split by the text segmenter; labels carry over line for line.")
     parts += ["", "## Cross-validated results"]
     if cv:
         parts += [f"{cv['folds']}-fold cross-validation grouped by site (no page is scored by a model that "

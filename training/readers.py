@@ -281,8 +281,7 @@ def read_labelled_blocks(path: str | Path) -> list[LabelledPage]:
         value = _label_value(row)
         if value in STORY_LABELS:
             label = 1
-        elif value in BOILERPLATE_LABELS or (value is not None and value not in STORY_LABELS
-                                             and row.get("role") is not None):
+        elif value in BOILERPLATE_LABELS:
             label = 0
         else:
             raise bad(f'"label" must be story or boilerplate, got {value!r}')
