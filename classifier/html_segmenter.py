@@ -42,7 +42,7 @@ BLOCK_TAGS = frozenset(
     "li label".split()
 )
 SKIP_TAGS = frozenset(
-    "script style noscript template svg math iframe object embed canvas head select "
+    "script style template svg math iframe object embed canvas head select "
     "textarea video audio picture source track map area meta link title base".split()
 )
 _KIND = {"p": "paragraph", "h1": "heading", "h2": "heading", "h3": "heading", "h4": "heading",
@@ -53,6 +53,11 @@ _KIND = {"p": "paragraph", "h1": "heading", "h2": "heading", "h3": "heading", "h
 _HEADINGS = frozenset("h1 h2 h3 h4 h5 h6".split())
 _LISTS = frozenset("ul ol li dl menu".split())
 _ARTICLE = frozenset("article main".split())
+_MAIN_WORDS = frozenset(("main_content", "articlebody"))
+# Tags whose name is a feature word of their own (their content is read, but the model
+# should know where it sits: <noscript> holds whole forum threads on some sites).
+_TAG_WORDS = {"noscript": ("noscript",), "nav": ("nav",), "footer": ("footer",), "header": ("header",),
+              "aside": ("aside",), "form": ("form",), "button": ("button",)}
 _WORD_SPLIT = re.compile(r"[^a-z]+")
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
 # In ASCII, a word is a run of letters cut before each lower-to-upper change: aB -> a, B.
@@ -107,10 +112,10 @@ def _frame_describe(frame: list) -> tuple[str, tuple[str, ...]]:
 
 def _describe(attrs: dict, tag: str) -> tuple[str, tuple[str, ...]]:
     if not attrs:
-        return tag, ()
+        return tag, _TAG_WORDS.get(tag, ())
     get = attrs.get
     label = tag
-    words: tuple[str, ...] = ()
+    words: tuple[str, ...] = _TAG_WORDS.get(tag, ())
     value = get("class")
     if value:
         first, words = _value_words(value)
@@ -124,6 +129,8 @@ def _describe(attrs: dict, tag: str) -> tuple[str, tuple[str, ...]]:
         words += more
     if not _EXTRA_SET.isdisjoint(attrs):
         words += _value_words(" ".join(get(name) or "" for name in _EXTRA_ATTRS if name in attrs))[1]
+    if get("role") == "main" or get("itemprop") == "articleBody":
+        words += ("main_content",)
     if "hidden" in attrs or get("aria-hidden") == "true":
         words += ("hidden",)
     else:
@@ -533,7 +540,8 @@ def _walk(start, limits: Limits) -> list[Block]:
             if tag in _ARTICLE:
                 frame[5] = True
                 in_article += 1
-        elif not flat and (tag == "div" or tag == "section") and "articlebody" in _frame_describe(frame)[1]:
+        elif not flat and (tag == "div" or tag == "section") and not _MAIN_WORDS.isdisjoint(
+                _frame_describe(frame)[1]):
             frame[5] = True
             in_article += 1
         cur = child

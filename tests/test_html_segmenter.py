@@ -61,7 +61,7 @@ def test_blocks_are_in_reading_order_with_sequential_indexes():
     assert [b.index for b in blocks] == list(range(30))
 
 
-@pytest.mark.parametrize("tag", ["script", "style", "template", "noscript", "textarea", "select", "iframe"])
+@pytest.mark.parametrize("tag", ["script", "style", "template", "textarea", "select", "iframe"])
 def test_skipped_elements(tag):
     html = f"<p>before</p><{tag}>hidden words</{tag}><p>after</p>"
     assert texts(html) == ["before", "after"]
@@ -319,3 +319,17 @@ def test_any_markup_segments_without_error(pieces, depth, chars):
         assert block.text and block.text == block.text.strip() and len(block.text) <= chars
         assert "  " not in block.text
         assert 0.0 <= block.link_share <= 1.0
+
+
+def test_noscript_content_is_read_and_marked():
+    """Some sites (forums) serve the whole thread inside <noscript>: it must not vanish."""
+    blocks = segment_html("<body><noscript><div class='post'><p>Reply one about the topic.</p></div>"
+                          "</noscript></body>")
+    assert [b.text for b in blocks] == ["Reply one about the topic."]
+    assert "noscript" in blocks[0].dom_tokens
+
+
+def test_role_main_and_article_body_mark_in_article():
+    blocks = segment_html("<body><div role='main'><p>First.</p></div><div itemprop='articleBody'>"
+                          "<p>Second.</p></div><div><p>Third.</p></div></body>")
+    assert [b.in_article for b in blocks] == [True, True, False]
