@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from itertools import repeat
 from collections.abc import Sequence
 
 import numpy as np
@@ -33,6 +34,9 @@ def word_tokens(text: str, cap: int) -> list[str]:
     """Lowercase word tokens of a block, at most ``cap`` of them; digits fold to one shape."""
     tokens = WORD.findall(text.lower(), 0, 12 * cap)[:cap]
     return [("0" * min(len(t), 4) if t.isdigit() else t) for t in tokens]
+
+
+_pair = "{} {}".format
 
 
 class TokenTfidf(TransformerMixin, BaseEstimator):
@@ -69,29 +73,41 @@ class TokenTfidf(TransformerMixin, BaseEstimator):
         return self
 
     def transform(self, docs: Sequence[Sequence[str]]) -> sp.csr_matrix:
+        """One l2-normalised TF-IDF row per document.
+
+        All grams of all documents are looked up in one ``map`` over the vocabulary,
+        and counts come from one ``np.unique`` over (row, column) keys: no Python loop
+        runs per token.
+        """
         vocab_get = self.vocabulary_.get
-        indptr = [0]
-        indices: list[int] = []
-        for tokens in docs:
-            ids = [i for i in map(vocab_get, self._grams(tokens)) if i is not None]
-            indices.extend(ids)
-            indptr.append(len(indices))
+        n_docs = len(docs)
         n_features = len(self.vocabulary_)
-        data = np.ones(len(indices), dtype=np.float64)
-        matrix = sp.csr_matrix((data, np.asarray(indices, dtype=np.int32), np.asarray(indptr, dtype=np.int32)),
-                               shape=(len(docs), n_features))
-        matrix.sum_duplicates()
+        grams: list[str] = []
+        lengths = np.zeros(n_docs, dtype=np.int64)
+        bigrams = self.ngram_max >= 2
+        for row, tokens in enumerate(docs):
+            grams += tokens
+            count = len(tokens)
+            if bigrams and count > 1:
+                grams += map(_pair, tokens[:-1], tokens[1:])
+                count += count - 1
+            lengths[row] = count
+        ids = np.fromiter(map(vocab_get, grams, repeat(-1)), dtype=np.int64, count=len(grams))
+        rows = np.repeat(np.arange(n_docs, dtype=np.int64), lengths)
+        known = ids >= 0
+        keys, counts = np.unique(rows[known] * max(n_features, 1) + ids[known], return_counts=True)
+        rows = keys // max(n_features, 1)
+        cols = keys - rows * max(n_features, 1)
+        data = counts.astype(np.float64)
         if self.sublinear_tf:
-            np.log(matrix.data, out=matrix.data)
-            matrix.data += 1.0
-        matrix.data *= self.idf_[matrix.indices]
-        # l2-normalise rows
-        sq = matrix.multiply(matrix).sum(axis=1).A1
-        norms = np.sqrt(sq)
+            data = np.log(data) + 1.0
+        data *= self.idf_[cols]
+        norms = np.sqrt(np.bincount(rows, weights=data * data, minlength=n_docs))
         norms[norms == 0] = 1.0
-        row_of = np.repeat(np.arange(matrix.shape[0]), np.diff(matrix.indptr))
-        matrix.data /= norms[row_of]
-        return matrix
+        data /= norms[rows]
+        indptr = np.zeros(n_docs + 1, dtype=np.int64)
+        np.cumsum(np.bincount(rows, minlength=n_docs), out=indptr[1:])
+        return sp.csr_matrix((data, cols.astype(np.int32), indptr), shape=(n_docs, n_features))
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
         names = [""] * len(self.vocabulary_)
@@ -113,6 +129,10 @@ SHAPE_NAMES = (
 ) + tuple("kind_" + k for k in KINDS)
 
 
+# Columns filled per block in shape_features' loop, in the order of its tuple.
+_LOOP_COLUMNS = [1, 3, 4, 5, 6, 7, 8, 9, 16, 17, 18, 33, 34, 35]
+
+
 def shape_features(blocks: Sequence[Block], tokens: Sequence[Sequence[str]]) -> np.ndarray:
     """Numeric features of each block and its page, one row per block (unscaled)."""
     n = len(blocks)
@@ -131,28 +151,27 @@ def shape_features(blocks: Sequence[Block], tokens: Sequence[Sequence[str]]) -> 
     page_median = float(np.median(lengths))
     kind_index = {k: i for i, k in enumerate(KINDS)}
     base = len(SHAPE_NAMES) - len(KINDS)
-    for i, (b, toks) in enumerate(zip(blocks, tokens)):
+    punct, upper, digit, cap_word, sentence_end = (
+        _PUNCT.findall, _UPPER.findall, _DIGIT.findall, _CAP_WORD.findall, _SENTENCE_END.findall)
+    rows = []
+    kinds = []
+    for b, toks in zip(blocks, tokens):
         text = b.text
-        chars = max(len(text), 1)
+        chars = len(text) or 1
         words = len(toks)
-        row = out[i]
-        row[1] = math.log1p(words)
-        row[3] = len(_PUNCT.findall(text)) / chars
-        row[4] = text.endswith(_ENDS_SENTENCE)
-        row[5] = len(_UPPER.findall(text)) / chars
-        row[6] = len(_DIGIT.findall(text)) / chars
-        row[7] = len(_CAP_WORD.findall(text)) / max(words, 1)
-        row[8] = (sum(map(len, toks)) / words) if words else 0.0
-        row[9] = math.log1p(len(_SENTENCE_END.findall(text)))
-        row[16] = min(b.depth, 40) / 40.0
-        row[17] = min(b.extra.get("blank_before", 0), 3) if b.extra else 0
-        row[18] = text_count[text] > 1
-        row[33] = text[:1].islower()
-        row[34] = ("|" in text) or ("•" in text) or ("»" in text)
-        row[35] = words <= 3
-        k = kind_index.get(b.kind)
-        if k is not None:
-            row[base + k] = 1.0
+        rows.append((
+            math.log1p(words), len(punct(text)) / chars, text.endswith(_ENDS_SENTENCE),
+            len(upper(text)) / chars, len(digit(text)) / chars, len(cap_word(text)) / (words or 1),
+            (sum(map(len, toks)) / words) if words else 0.0, math.log1p(len(sentence_end(text))),
+            min(b.depth, 40) / 40.0, min(b.extra.get("blank_before", 0), 3) if b.extra else 0,
+            text_count[text] > 1, text[:1].islower(), ("|" in text) or ("•" in text) or ("»" in text),
+            words <= 3,
+        ))
+        kinds.append(kind_index.get(b.kind, -1))
+    out[:, _LOOP_COLUMNS] = np.array(rows, dtype=np.float64)
+    kind_col = np.asarray(kinds)
+    has_kind = kind_col >= 0
+    out[np.flatnonzero(has_kind), base + kind_col[has_kind]] = 1.0
     out[:, 0] = log_chars
     out[:, 2] = link
     position = np.arange(n) / max(n - 1, 1)

@@ -18,6 +18,9 @@ from .dataset import Examples
 from .metrics import PageScore, score_page
 from .report import summarize
 
+#: Thresholds that let through more than this share of `without` snippets are not chosen.
+MAX_WITHOUT_LEAK = 0.05
+
 
 def page_score(examples: Examples, i: int, kept: Sequence[bool]) -> PageScore:
     """Score one page's kept blocks against its gold text and block labels."""
@@ -64,14 +67,25 @@ def out_of_fold_scores(examples: Examples, make_model: Callable[[], BlockClassif
 
 
 def best_threshold(examples: Examples, scores: Sequence[np.ndarray],
-                   candidates: Sequence[float] = tuple(np.round(np.arange(0.2, 0.81, 0.05), 2))) -> float:
-    """The threshold with the highest mean page word F1 on out-of-fold scores."""
+                   candidates: Sequence[float] = tuple(np.round(np.arange(0.2, 0.81, 0.05), 2)),
+                   max_leak: float | None = MAX_WITHOUT_LEAK) -> float:
+    """The threshold with the highest mean page word F1 on out-of-fold scores.
+
+    Among thresholds that leak at most ``max_leak`` of the ``without`` snippets (when
+    the data has them): a filter that lets clutter through is worse than its F1 says.
+    """
     best, best_f1 = 0.5, -1.0
+    fallback, fallback_f1 = 0.5, -1.0
     for t in candidates:
-        f1 = float(np.mean([s.word_f1 for s in score_examples(examples, scores, t)]))
-        if f1 > best_f1 + 1e-9:
+        page_scores = score_examples(examples, scores, t)
+        f1 = float(np.mean([s.word_f1 for s in page_scores]))
+        total = sum(s.without_total for s in page_scores)
+        leak = sum(s.without_found for s in page_scores) / total if total else 0.0
+        if f1 > fallback_f1 + 1e-9:
+            fallback, fallback_f1 = float(t), f1
+        if (max_leak is None or leak <= max_leak) and f1 > best_f1 + 1e-9:
             best, best_f1 = float(t), f1
-    return best
+    return best if best_f1 >= 0 else fallback
 
 
 def cross_validation_report(examples: Examples, make_model: Callable[[], BlockClassifier], folds: int = 5,
