@@ -146,8 +146,21 @@ class BlockClassifier(ClassifierMixin, BaseEstimator):
         return out
 
     def _stage1_logits(self, pages: Sequence[Page], tokens) -> list[np.ndarray]:
-        X = self._stage1_matrix(pages, tokens)
-        z = X @ self.stage1_coef_ + self.stage1_intercept_
+        """Stage-1 logits, computed part by part (the same sum as ``_stage1_matrix @ coef``
+        without stacking the matrices or scikit-learn's input checks on the hot path)."""
+        coef = self.stage1_coef_
+        n_text = len(self.text_vectorizer_.idf_)
+        flat_tokens = [t for page in tokens for t in page]
+        z = (self.text_vectorizer_.transform(flat_tokens) @ coef[:n_text]) * self.text_weight
+        offset = n_text
+        if self.use_dom:
+            n_dom = len(self.dom_vectorizer_.idf_)
+            dom = [b.dom_tokens for page in pages for b in page]
+            z += (self.dom_vectorizer_.transform(dom) @ coef[offset:offset + n_dom]) * self.dom_weight
+            offset += n_dom
+        shapes = self._shapes(pages, tokens)
+        z += ((shapes - self.scaler_.mean_) / self.scaler_.scale_) @ coef[offset:]
+        z += self.stage1_intercept_
         bounds = np.cumsum([0] + [len(p) for p in pages])
         return [z[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
 
@@ -163,7 +176,7 @@ class BlockClassifier(ClassifierMixin, BaseEstimator):
             if len(page) == 0:
                 out.append(np.zeros(0))
                 continue
-            ctx = self.context_scaler_.transform(context_features(page, z))
+            ctx = (context_features(page, z) - self.context_scaler_.mean_) / self.context_scaler_.scale_
             out.append(_sigmoid(ctx @ self.stage2_coef_ + self.stage2_intercept_))
         return out
 
