@@ -74,7 +74,7 @@ def build_examples(pages: Sequence[GoldPage], mode: str = "html", seed: int = 0,
     """Segment and label gold pages for ``mode`` ("html" or "text")."""
     rng = random.Random(seed)
     out = Examples([], [], [], [])
-    for page in tqdm(pages, desc=f"segmenting ({mode})", unit="page", disable=not progress):
+    for page in tqdm(pages, desc=f"segmenting ({mode})", unit="page", disable=None if progress else True):
         if page.html is not None:
             blocks = page_html_blocks(page)
             labels = align_labels(blocks, page.main_text)

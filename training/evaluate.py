@@ -58,7 +58,8 @@ def out_of_fold_scores(examples: Examples, make_model: Callable[[], BlockClassif
     folds = min(folds, n_groups)
     out: list[np.ndarray] = [np.zeros(0)] * len(examples.pages)
     splits = GroupKFold(n_splits=folds).split(np.zeros(len(groups)), groups=groups)
-    for train_idx, test_idx in tqdm(list(splits), desc="cross-validating", unit="fold", disable=not progress):
+    for train_idx, test_idx in tqdm(list(splits), desc="cross-validating", unit="fold",
+                                    disable=None if progress else True):
         model = make_model().fit([examples.pages[i] for i in train_idx], [examples.labels[i] for i in train_idx],
                                  groups=groups[train_idx])
         for i, s in zip(test_idx, model.page_scores([examples.pages[i] for i in test_idx])):
@@ -109,7 +110,7 @@ def saved_model_report(examples: Examples, model: BlockClassifier, threshold: fl
     """Score a trained model on a gold corpus (the corpus must not include its training pages)."""
     scores: list[np.ndarray] = []
     for start in tqdm(range(0, len(examples.pages), batch_pages), desc="scoring", unit="batch",
-                      disable=not progress):
+                      disable=None if progress else True):
         scores += model.page_scores(examples.pages[start:start + batch_pages])
     return {
         "threshold": threshold, "pages": len(examples.pages),
