@@ -125,7 +125,7 @@ SHAPE_NAMES = (
     "prev_link_share", "next_link_share", "prev_heading", "next_heading", "first", "last",
     "starts_lower", "has_pipe_or_bullet", "is_short", "blank_vs_page", "next_blank_before",
     "headline_like", "headline_run", "long_share_after", "long_share_before", "next_is_long",
-    "prev_is_long",
+    "prev_is_long", "after_last_long", "trailing_headline", "trailing_run", "leading_headline",
 ) + tuple("kind_" + k for k in KINDS)
 
 
@@ -221,6 +221,13 @@ def shape_features(blocks: Sequence[Block], tokens: Sequence[Sequence[str]]) -> 
     is_long = lengths >= 150
     out[:-1, 42] = is_long[1:]
     out[1:, 43] = is_long[:-1]
+    # What follows the last long paragraph is rarely story; a linear model needs the
+    # conjunction spelled out ("headline-like AND after the story").
+    trailing = (after == 0) & ~is_long
+    out[:, 44] = trailing
+    out[:, 45] = trailing & headline
+    out[:, 46] = trailing * out[:, 39]
+    out[:, 47] = (out[:, 41] == 0) & ~is_long & headline
     out[0, 31] = 1.0
     out[-1, 32] = 1.0
     return out

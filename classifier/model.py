@@ -91,8 +91,15 @@ class BlockClassifier(ClassifierMixin, BaseEstimator):
             return model.fit(X, y)
 
     def _shapes(self, pages: Sequence[Page], tokens) -> np.ndarray:
+        """Shape features, restricted to the ones this model was trained with.
+
+        A model saved by an earlier version keeps working when later versions add
+        shape features: it records the names it used and reads only those columns.
+        """
         rows = [shape_features(page, toks) for page, toks in zip(pages, tokens)]
-        return np.vstack(rows) if rows else np.zeros((0, len(SHAPE_NAMES)))
+        full = np.vstack(rows) if rows else np.zeros((0, len(SHAPE_NAMES)))
+        columns = getattr(self, "shape_columns_", None)
+        return full if columns is None else full[:, columns]
 
     # ----- fit / predict ----------------------------------------------------------
     def fit(self, X: Sequence[Page], y: Sequence[Sequence[int]], groups: Sequence | None = None
@@ -196,6 +203,11 @@ def _vocab_list(vocabulary: dict[str, int]) -> list[str]:
     return names
 
 
+def _shape_names(model: BlockClassifier) -> list[str]:
+    columns = getattr(model, "shape_columns_", None)
+    return list(SHAPE_NAMES) if columns is None else [SHAPE_NAMES[i] for i in columns]
+
+
 def classifier_to_state(model: BlockClassifier) -> tuple[dict[str, np.ndarray], dict]:
     """Split a fitted classifier into numeric arrays and a JSON-able config (no pickling)."""
     arrays = {
@@ -204,7 +216,7 @@ def classifier_to_state(model: BlockClassifier) -> tuple[dict[str, np.ndarray], 
         "stage1_coef": model.stage1_coef_, "stage1_intercept": np.array([model.stage1_intercept_]),
     }
     config: dict = {"params": model.get_params(), "text_vocabulary": _vocab_list(model.text_vectorizer_.vocabulary_),
-                    "shape_names": list(SHAPE_NAMES), "context_names": list(CONTEXT_NAMES)}
+                    "shape_names": _shape_names(model), "context_names": list(CONTEXT_NAMES)}
     if model.use_dom:
         arrays["dom_idf"] = model.dom_vectorizer_.idf_
         config["dom_vocabulary"] = _vocab_list(model.dom_vectorizer_.vocabulary_)
@@ -235,20 +247,25 @@ def _scaler(mean: np.ndarray, scale: np.ndarray) -> StandardScaler:
 
 def classifier_from_state(arrays: dict[str, np.ndarray], config: dict) -> BlockClassifier:
     """Rebuild a fitted classifier from :func:`classifier_to_state` output; ValueError if inconsistent."""
-    if config.get("shape_names") != list(SHAPE_NAMES) or config.get("context_names") != list(CONTEXT_NAMES):
-        raise ValueError("the model was trained with other features than this storyfilter computes")
+    names = config.get("shape_names")
+    if not isinstance(names, list) or not set(names) <= set(SHAPE_NAMES) \
+            or config.get("context_names") != list(CONTEXT_NAMES):
+        raise ValueError("the model was trained with features this storyfilter does not compute")
     model = BlockClassifier(**config["params"])
+    if names != list(SHAPE_NAMES):
+        index = {name: i for i, name in enumerate(SHAPE_NAMES)}
+        model.shape_columns_ = np.array([index[name] for name in names], dtype=np.int64)
     model.classes_ = np.array([0, 1])
     model.text_vectorizer_ = _vectorizer({"ngram_max": model.text_ngram_max}, config["text_vocabulary"],
                                          arrays["text_idf"])
-    n_features = len(model.text_vectorizer_.idf_) + len(SHAPE_NAMES)
+    n_features = len(model.text_vectorizer_.idf_) + len(names)
     if model.use_dom:
         model.dom_vectorizer_ = _vectorizer({"ngram_max": 1}, config["dom_vocabulary"], arrays["dom_idf"])
         n_features += len(model.dom_vectorizer_.idf_)
     model.scaler_ = _scaler(arrays["shape_mean"], arrays["shape_scale"])
     model.stage1_coef_ = np.asarray(arrays["stage1_coef"], dtype=np.float64)
     model.stage1_intercept_ = float(arrays["stage1_intercept"][0])
-    if len(model.stage1_coef_) != n_features or len(model.scaler_.mean_) != len(SHAPE_NAMES):
+    if len(model.stage1_coef_) != n_features or len(model.scaler_.mean_) != len(names):
         raise ValueError("weights do not match the vocabularies")
     if model.second_stage:
         model.context_scaler_ = _scaler(arrays["context_mean"], arrays["context_scale"])

@@ -61,3 +61,27 @@ def test_context_features_see_neighbours_and_containers():
     assert ctx[1, col["z_prev1"]] == 3.0 and ctx[1, col["z_next1"]] == -1.0
     assert ctx[0, col["container_mean"]] == 2.5 and ctx[4, col["container_max"]] == -1.0
     assert context_features([], np.zeros(0)).shape == (0, len(CONTEXT_NAMES))
+
+
+def test_model_saved_with_fewer_shape_features_still_loads_and_scores(trained_model_dir):
+    """A model from an earlier version (fewer shape features) reads only the columns it knows."""
+    import json
+
+    from classifier.artifacts import load_model_dir
+    from classifier.model import classifier_from_state
+
+    arrays, config, _ = load_model_dir(trained_model_dir / "html")
+    full = classifier_from_state(arrays, config)
+    names = config["shape_names"]
+    dropped = names.index("leading_headline")
+    n_text = len(config["text_vocabulary"]) + len(config.get("dom_vocabulary", []))
+    old_arrays = dict(arrays)
+    old_arrays["shape_mean"] = np.delete(arrays["shape_mean"], dropped)
+    old_arrays["shape_scale"] = np.delete(arrays["shape_scale"], dropped)
+    old_arrays["stage1_coef"] = np.delete(arrays["stage1_coef"], n_text + dropped)
+    old_config = json.loads(json.dumps(config))
+    old_config["shape_names"] = [n for n in names if n != "leading_headline"]
+    old = classifier_from_state(old_arrays, old_config)
+    page = segment_text("A headline\nThe first paragraph of the story is here and it is long enough.\nMore")
+    assert old.shape_columns_.tolist() == [i for i in range(len(SHAPE_NAMES)) if SHAPE_NAMES[i] != "leading_headline"]
+    assert old.page_scores([page])[0].shape == full.page_scores([page])[0].shape == (3,)
