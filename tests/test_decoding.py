@@ -179,7 +179,9 @@ def test_labels_that_are_not_text_encodings_are_ignored(label):
     data = b'<html><head><meta charset="' + label.encode("utf-8", "surrogatepass") + b'"></head>' \
            b"<body><p>caf\xe9 au lait et cr\xe8me br\xfbl\xe9e pour tout le monde</p></body></html>"
     text, codec = decode_bytes(data, declared=label)
-    assert codec == "cp1252"
+    # The label is ignored: detection picks a web encoding (which one may vary with the
+    # detector's version when the page holds stray bytes) that reads the text right.
+    assert normalize_encoding(codec) is not None
     assert "café au lait et crème brûlée" in text
 
 
