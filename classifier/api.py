@@ -51,7 +51,7 @@ def load_model_directory(path: str | Path) -> LoadedModel:
     arrays, config, manifest = load_model_dir(path)
     try:
         classifier = classifier_from_state(arrays, config)
-    except (KeyError, TypeError, ValueError) as err:
+    except (KeyError, TypeError, ValueError, IndexError) as err:
         raise ModelError(f"{path / 'model.json'}: model does not fit its weights ({err})") from None
     mode = manifest.get("mode", "html")
     if mode not in MODES:
