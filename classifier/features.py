@@ -54,9 +54,10 @@ class TokenTfidf(TransformerMixin, BaseEstimator):
         self.sublinear_tf = sublinear_tf
 
     def _grams(self, tokens: Sequence[str]) -> list[str]:
+        """Unigrams, then bigrams when asked: the same grams ``transform`` looks up."""
         if self.ngram_max < 2 or len(tokens) < 2:
             return list(tokens)
-        return list(tokens) + [a + " " + b for a, b in zip(tokens, tokens[1:])]
+        return [*tokens, *map(_pair, tokens[:-1], tokens[1:])]
 
     def fit(self, docs: Sequence[Sequence[str]], y=None) -> "TokenTfidf":
         df: Counter[str] = Counter()

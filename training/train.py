@@ -41,7 +41,6 @@ def load_examples(sources: Sequence[str | Path], mode: str, seed: int = 0, progr
             part = build_examples(read_pages_jsonl(source), mode, seed, progress)
         else:
             part = labelled_examples(read_labelled_blocks(source), mode)
-            part.teasers = [[False] * len(p) for p in part.pages]
         merged.pages += part.pages
         merged.labels += part.labels
         merged.groups += part.groups
