@@ -12,6 +12,8 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from .artifacts import MANIFEST, load_model_dir
 from .blocks import Block
 from .decoding import decode_bytes, looks_binary_text
@@ -24,6 +26,7 @@ from .sniff import looks_like_html
 from .text_segmenter import segment_text
 
 MODES = ("html", "text")
+_STORY, _BOILERPLATE = "story", "boilerplate"
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
@@ -38,6 +41,7 @@ class LoadedModel:
     threshold: float
     manifest: dict[str, Any]
     path: Path
+    postfilter_threshold: float | None = None  # for text another extractor already cleaned
 
 
 def default_model_path() -> Path:
@@ -58,7 +62,12 @@ def load_model_directory(path: str | Path) -> LoadedModel:
         raise ModelError(f"{path / MANIFEST}: unknown mode {mode!r}")
     return LoadedModel(classifier=classifier, mode=mode, name=str(manifest.get("name", f"storyfilter-{mode}")),
                        version=str(manifest.get("version", "0")),
-                       threshold=float(manifest.get("threshold", 0.5)), manifest=manifest, path=path)
+                       threshold=float(manifest.get("threshold", 0.5)), manifest=manifest, path=path,
+                       postfilter_threshold=_optional_float(manifest.get("postfilter_threshold")))
+
+
+def _optional_float(value: Any) -> float | None:
+    return None if value is None else float(value)
 
 
 class StoryFilter:
@@ -132,9 +141,9 @@ class StoryFilter:
         scores = model.classifier.page_scores(pages) if any(pages) else [[] for _ in pages]
         results = []
         for blocks, page_scores in zip(pages, scores):
-            scored = [ScoredBlock(index=b.index, text=b.text, label="story" if s >= cut else "boilerplate",
-                                  score=float(s), kind=b.kind, path=b.path)
-                      for b, s in zip(blocks, page_scores)]
+            values = np.asarray(page_scores, dtype=np.float64).tolist()
+            scored = [ScoredBlock(b.index, b.text, _STORY if s >= cut else _BOILERPLATE, s, b.kind, b.path)
+                      for b, s in zip(blocks, values)]
             story = "\n\n".join(b.text for b in scored if b.label == "story")
             results.append(FilterResult(story_text=story, blocks=scored, mode=mode, model_name=model.name,
                                         model_version=model.version, threshold=cut))
@@ -150,19 +159,30 @@ class StoryFilter:
         return self.score_blocks(self.html_blocks(html, encoding), "html", threshold)
 
     def filter_text(self, text: str | bytes, threshold: float | None = None,
-                    encoding: str | None = None) -> FilterResult:
-        """Keep the story lines of plain text (one paragraph a line, blank lines allowed)."""
+                    encoding: str | None = None, extracted: bool = False) -> FilterResult:
+        """Keep the story lines of plain text (one paragraph a line, blank lines allowed).
+
+        ``extracted=True`` says the text is another extractor's output (trafilatura,
+        resiliparse...), already mostly story: the model's post-filter threshold is
+        used, picked in training on text rendered that way, so a clean story is not cut.
+        """
+        if threshold is None and extracted:
+            threshold = self.model_for("text").postfilter_threshold
         return self.score_blocks(self.text_blocks(text, encoding), "text", threshold)
 
     def filter(self, page: str | bytes, mode: str = "auto", url: str | None = None,
-               threshold: float | None = None, encoding: str | None = None) -> FilterResult:
-        """Filter a page given as HTML or text; ``mode="auto"`` tells them apart."""
+               threshold: float | None = None, encoding: str | None = None,
+               extracted: bool = False) -> FilterResult:
+        """Filter a page given as HTML or text; ``mode="auto"`` tells them apart.
+
+        ``extracted`` applies to text (see :meth:`filter_text`).
+        """
         if mode == "auto":
             mode = detect_mode(page, encoding)
         if mode == "html":
             return self.filter_html(page, url=url, threshold=threshold, encoding=encoding)
         if mode == "text":
-            return self.filter_text(page, threshold=threshold, encoding=encoding)
+            return self.filter_text(page, threshold=threshold, encoding=encoding, extracted=extracted)
         raise ValueError(f"mode must be auto, html or text, got {mode!r}")
 
 

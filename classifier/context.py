@@ -29,6 +29,14 @@ def _window_mean(values: np.ndarray, radius: int) -> np.ndarray:
     return (padded[hi] - padded[lo]) / (hi - lo)
 
 
+def container_ids(blocks: Sequence[Block]) -> np.ndarray:
+    """A dense id per block for the DOM container it sits in; a block without one is alone."""
+    n = len(blocks)
+    container = np.fromiter((b.container for b in blocks), dtype=np.int64, count=n)
+    keys = np.where(container >= 0, container, -2 - np.arange(n))
+    return np.unique(keys, return_inverse=True)[1].reshape(n)
+
+
 def context_features(blocks: Sequence[Block], z: np.ndarray) -> np.ndarray:
     """One row per block: first-stage logits of the block and its context."""
     n = len(blocks)
@@ -45,12 +53,7 @@ def context_features(blocks: Sequence[Block], z: np.ndarray) -> np.ndarray:
     out[:, 4] = np.concatenate((z[2:], [pad, pad]))[-n:]
     out[:, 5] = _window_mean(z, 3)
     out[:, 6] = _window_mean(z, 10)
-    groups: dict[int, list[int]] = {}
-    for i, b in enumerate(blocks):
-        groups.setdefault(b.container if b.container >= 0 else -2 - i, []).append(i)
-    ids = np.empty(n, dtype=np.int64)
-    for slot, members in enumerate(groups.values()):
-        ids[members] = slot
+    ids = container_ids(blocks)
     sizes = np.bincount(ids).astype(np.float64)
     out[:, 7] = (np.bincount(ids, weights=z) / sizes)[ids]
     zmax = np.full(len(sizes), -np.inf)

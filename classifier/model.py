@@ -21,7 +21,9 @@ from sklearn.preprocessing import StandardScaler
 
 from .blocks import Block
 from .context import CONTEXT_NAMES, context_features
-from .features import SHAPE_NAMES, TokenTfidf, shape_features, word_tokens
+from .features import SHAPE_NAMES, page_shape_features
+from .tfidf import TokenTfidf, as_block_tokens
+from .tokens import BlockTokens, tokenize_blocks
 
 Page = Sequence[Block]
 
@@ -55,29 +57,53 @@ class BlockClassifier(ClassifierMixin, BaseEstimator):
         self.random_state = random_state
 
     # ----- features -------------------------------------------------------------
-    def _tokens(self, pages: Sequence[Page]) -> list[list[list[str]]]:
-        cap = self.max_tokens
-        return [[word_tokens(b.text, cap) for b in page] for page in pages]
+    def _tokens(self, pages: Sequence[Page]) -> BlockTokens:
+        """Word tokens of every block of every page, one row per block."""
+        return tokenize_blocks([b.text for page in pages for b in page], self.max_tokens)
 
-    def _stage1_matrix(self, pages: Sequence[Page], tokens: list[list[list[str]]],
+    def _dom_tokens(self, pages: Sequence[Page]) -> tuple[BlockTokens, np.ndarray]:
+        """The distinct DOM token tuples of the blocks, and which one each block has.
+
+        Blocks of one element share their tuple and most pages have a few dozen
+        distinct ones, so the DOM TF-IDF is worked out once per tuple.
+        """
+        index: dict[tuple[str, ...], int] = {}
+        setdefault = index.setdefault
+        which = np.fromiter((setdefault(tuple(b.dom_tokens), len(index)) for page in pages for b in page),
+                            dtype=np.int64)
+        return as_block_tokens(list(index)), which
+
+    def _shapes(self, pages: Sequence[Page], tokens: BlockTokens) -> np.ndarray:
+        """Shape features, restricted to the ones this model was trained with.
+
+        A model saved by an earlier version keeps working when later versions add
+        shape features: it records the names it used and reads only those columns.
+        """
+        counts, chars = tokens.counts(), tokens.lengths()
+        rows, start = [], 0
+        for page in pages:
+            rows.append(page_shape_features(page, counts[start:start + len(page)], chars[start:start + len(page)]))
+            start += len(page)
+        full = np.vstack(rows) if rows else np.zeros((0, len(SHAPE_NAMES)))
+        columns = getattr(self, "shape_columns_", None)
+        return full if columns is None else full[:, columns]
+
+    def _stage1_matrix(self, pages: Sequence[Page], tokens: BlockTokens,
                        shapes: np.ndarray | None = None) -> sp.csr_matrix:
-        flat_tokens = [t for page in tokens for t in page]
-        parts = [self.text_vectorizer_.transform(flat_tokens) * self.text_weight]
+        parts = [self.text_vectorizer_.transform(tokens) * self.text_weight]
         if self.use_dom:
-            dom = [list(b.dom_tokens) for page in pages for b in page]
-            parts.append(self.dom_vectorizer_.transform(dom) * self.dom_weight)
+            distinct, which = self._dom_tokens(pages)
+            parts.append(self.dom_vectorizer_.transform(distinct)[which] * self.dom_weight)
         if shapes is None:
             shapes = self._shapes(pages, tokens)
-        dense = shapes
-        parts.append(sp.csr_matrix(self.scaler_.transform(dense)))
+        parts.append(sp.csr_matrix(self.scaler_.transform(shapes)))
         return sp.hstack(parts, format="csr")
 
-    def _fit_stage1(self, pages: Sequence[Page], tokens, y: np.ndarray) -> LogisticRegression:
-        flat_tokens = [t for page in tokens for t in page]
+    def _fit_stage1(self, pages: Sequence[Page], tokens: BlockTokens, y: np.ndarray) -> LogisticRegression:
         self.text_vectorizer_ = TokenTfidf(ngram_max=self.text_ngram_max, min_df=self.min_df,
-                                           max_features=self.text_max_features).fit(flat_tokens)
+                                           max_features=self.text_max_features).fit(tokens)
         if self.use_dom:
-            dom = [list(b.dom_tokens) for page in pages for b in page]
+            dom = as_block_tokens([b.dom_tokens for page in pages for b in page])
             self.dom_vectorizer_ = TokenTfidf(ngram_max=1, min_df=self.min_df,
                                               max_features=self.dom_max_features).fit(dom)
         shapes = self._shapes(pages, tokens)
@@ -89,17 +115,6 @@ class BlockClassifier(ClassifierMixin, BaseEstimator):
             # lbfgs stops at max_iter on purpose: more iterations cost time, not accuracy.
             warnings.simplefilter("ignore", ConvergenceWarning)
             return model.fit(X, y)
-
-    def _shapes(self, pages: Sequence[Page], tokens) -> np.ndarray:
-        """Shape features, restricted to the ones this model was trained with.
-
-        A model saved by an earlier version keeps working when later versions add
-        shape features: it records the names it used and reads only those columns.
-        """
-        rows = [shape_features(page, toks) for page, toks in zip(pages, tokens)]
-        full = np.vstack(rows) if rows else np.zeros((0, len(SHAPE_NAMES)))
-        columns = getattr(self, "shape_columns_", None)
-        return full if columns is None else full[:, columns]
 
     # ----- fit / predict ----------------------------------------------------------
     def fit(self, X: Sequence[Page], y: Sequence[Sequence[int]], groups: Sequence | None = None
@@ -141,29 +156,28 @@ class BlockClassifier(ClassifierMixin, BaseEstimator):
         for train_idx, test_idx in GroupKFold(n_splits=folds).split(np.zeros(n), groups=group_ids):
             sub = BlockClassifier(**{**self.get_params(), "second_stage": False})
             sub_pages = [pages[i] for i in train_idx]
-            sub_tokens = [tokens[i] for i in train_idx]
+            sub_tokens = self._tokens(sub_pages)
             sub_y = np.concatenate([labels[i] for i in train_idx])
             model = sub._fit_stage1(sub_pages, sub_tokens, sub_y)
             sub.stage1_coef_ = model.coef_.ravel()
             sub.stage1_intercept_ = float(model.intercept_[0])
             test_pages = [pages[i] for i in test_idx]
-            test_tokens = [tokens[i] for i in test_idx]
+            test_tokens = self._tokens(test_pages)
             for i, z in zip(test_idx, sub._stage1_logits(test_pages, test_tokens)):
                 out[i] = z
         return out
 
-    def _stage1_logits(self, pages: Sequence[Page], tokens) -> list[np.ndarray]:
+    def _stage1_logits(self, pages: Sequence[Page], tokens: BlockTokens) -> list[np.ndarray]:
         """Stage-1 logits, computed part by part (the same sum as ``_stage1_matrix @ coef``
-        without stacking the matrices or scikit-learn's input checks on the hot path)."""
+        without building the matrices or scikit-learn's input checks on the hot path)."""
         coef = self.stage1_coef_
         n_text = len(self.text_vectorizer_.idf_)
-        flat_tokens = [t for page in tokens for t in page]
-        z = (self.text_vectorizer_.transform(flat_tokens) @ coef[:n_text]) * self.text_weight
+        z = self.text_vectorizer_.decision(tokens, coef[:n_text]) * self.text_weight
         offset = n_text
         if self.use_dom:
             n_dom = len(self.dom_vectorizer_.idf_)
-            dom = [b.dom_tokens for page in pages for b in page]
-            z += (self.dom_vectorizer_.transform(dom) @ coef[offset:offset + n_dom]) * self.dom_weight
+            distinct, which = self._dom_tokens(pages)
+            z += self.dom_vectorizer_.decision(distinct, coef[offset:offset + n_dom])[which] * self.dom_weight
             offset += n_dom
         shapes = self._shapes(pages, tokens)
         z += ((shapes - self.scaler_.mean_) / self.scaler_.scale_) @ coef[offset:]

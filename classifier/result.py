@@ -2,11 +2,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 
-@dataclass(frozen=True, slots=True)
-class ScoredBlock:
-    """One block of the page with its score (P(story)) and label at the threshold used."""
+class ScoredBlock(NamedTuple):
+    """One block of the page with its score (P(story)) and label at the threshold used.
+
+    A named tuple: immutable, and a page of them is built in a fraction of what
+    frozen dataclasses cost.
+    """
 
     index: int
     text: str

@@ -54,8 +54,10 @@ def main() -> None:
 @click.option("--model", "model_dir", type=click.Path(path_type=Path), default=None,
               help="Model directory (default: the shipped models).")
 @click.option("--encoding", default=None, help="Charset of the input if known (e.g. from HTTP headers).")
+@click.option("--extracted", is_flag=True,
+              help="The input is text another extractor already cleaned: use the model's post-filter threshold.")
 def extract(path: str, mode: str, url: str | None, fmt: str, threshold: float | None,
-            model_dir: Path | None, encoding: str | None) -> None:
+            model_dir: Path | None, encoding: str | None, extracted: bool) -> None:
     """Print the story of the page in PATH (or standard input)."""
     from classifier import load_model
 
@@ -64,7 +66,8 @@ def extract(path: str, mode: str, url: str | None, fmt: str, threshold: float | 
         model = load_model(model_dir)
         if len(data) > model.limits.max_bytes:
             _fail(f"input is over {model.limits.max_bytes:,} bytes (the page size limit)")
-        result = model.filter(data, mode=mode, url=url, threshold=threshold, encoding=encoding)
+        result = model.filter(data, mode=mode, url=url, threshold=threshold, encoding=encoding,
+                              extracted=extracted)
     except StoryFilterError as err:
         _fail(str(err))
     if fmt == "json":

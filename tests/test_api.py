@@ -171,3 +171,18 @@ def test_load_model_errors(tmp_path):
         load_model(tmp_path / "nothing-here")
     with pytest.raises(ModelError):
         load_model(tmp_path)
+
+
+def test_extracted_text_uses_the_post_filter_threshold(trained_model_dir, unseen_pages):
+    """Text another extractor already cleaned is cut at the manifest's post-filter threshold."""
+    import dataclasses
+
+    manifest = json.loads((trained_model_dir / "text" / "manifest.json").read_text())
+    assert 0.0 <= manifest["postfilter_threshold"] <= 1.0  # picked in training on extract-style pages
+    model = load_model(trained_model_dir)
+    text = model.models["text"]
+    model.models["text"] = dataclasses.replace(text, postfilter_threshold=0.123)
+    assert model.filter_text(unseen_pages[1].text, extracted=True).threshold == 0.123
+    assert model.filter_text(unseen_pages[1].text).threshold == text.threshold
+    assert model.filter(unseen_pages[1].text, mode="text", extracted=True).threshold == 0.123
+    assert model.filter_text(unseen_pages[1].text, threshold=0.7, extracted=True).threshold == 0.7

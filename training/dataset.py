@@ -1,10 +1,13 @@
 """Training examples: gold pages cut into blocks and labelled, for HTML mode or text mode.
 
 Text mode learns from the HTML pages *as a scraper would see them*: the page's
-blocks written out as plain text, one block a line, spaced in one of three styles chosen per page with a
-seeded random (no blank lines; a blank line after every line; a blank line where
-the DOM container changes), then cut again by the text segmenter exactly as at
-inference time. Labels carry over line for line.
+blocks written out as plain text, one block a line, in one of four styles chosen
+per page with a seeded random (no blank lines; a blank line after every line; a
+blank line where the DOM container changes; or the output of an extractor that
+already dropped most clutter: the story and a sample of the blocks around it),
+then cut again by the text segmenter exactly as at inference time. Labels carry
+over line for line. The fourth style teaches the text model to clean what other
+extractors emit without cutting into a story that is already clean.
 """
 from __future__ import annotations
 
@@ -34,6 +37,7 @@ class Examples:
     groups: list[str]
     sources: list[GoldPage | LabelledPage]
     teasers: list[list[bool]] = field(default_factory=list)
+    styles: list[str] = field(default_factory=list)  # text mode: how each page was rendered as text
 
 
 def page_html_blocks(page: GoldPage) -> list[Block]:
@@ -47,7 +51,27 @@ def page_html_blocks(page: GoldPage) -> list[Block]:
     return segment_html(html or "")
 
 
-TEXT_STYLES = ("lines", "blank-lines", "structural")
+TEXT_STYLES = ("lines", "blank-lines", "structural", "extract")
+# What an extractor that already cut most clutter lets through: clutter inside the story
+# span (captions, bylines, inline boxes), some of it near the story, little of the rest.
+_EXTRACT_KEEP = {"inside": 0.5, "near": 0.3, "far": 0.05}
+_NEAR = 5
+
+
+def extractor_sample(labels: Sequence[int], rng: random.Random) -> list[bool]:
+    """Which blocks an extractor's output holds: every story block and a sample of the clutter."""
+    story = [i for i, y in enumerate(labels) if y]
+    if not story:
+        return [rng.random() < _EXTRACT_KEEP["far"] for _ in labels]
+    first, last = story[0], story[-1]
+    keep = []
+    for i, y in enumerate(labels):
+        if y:
+            keep.append(True)
+            continue
+        where = "inside" if first < i < last else "near" if first - _NEAR <= i <= last + _NEAR else "far"
+        keep.append(rng.random() < _EXTRACT_KEEP[where])
+    return keep
 
 
 def render_as_text(blocks: Sequence[Block], style: str = "lines") -> str:
@@ -79,16 +103,28 @@ def build_examples(pages: Sequence[GoldPage], mode: str = "html", seed: int = 0,
             blocks = page_html_blocks(page)
             labels = align_labels(blocks, page.main_text)
             teasers = teaser_mask(blocks, labels)
+            style = "html"
             if mode == "text":
-                blocks = segment_text(render_as_text(blocks, rng.choice(TEXT_STYLES)))
+                style = rng.choice(TEXT_STYLES)
+                if style == "extract":
+                    keep = extractor_sample(labels, rng)
+                    blocks = [b for b, k in zip(blocks, keep) if k]
+                    labels = [y for y, k in zip(labels, keep) if k]
+                    teasers = [t for t, k in zip(teasers, keep) if k]
+                    blocks = segment_text(render_as_text(blocks, rng.choice(("lines", "blank-lines"))))
+                    style = "extract"
+                else:
+                    blocks = segment_text(render_as_text(blocks, style))
         else:
             blocks = segment_text(page.text or "")
             labels = align_labels(blocks, page.main_text)
             teasers = teaser_mask(blocks, labels)
+            style = "text"
         # A page with no blocks stays in: it scores 0 in evaluation, as it should.
         out.pages.append(blocks)
         out.labels.append(labels)
         out.teasers.append(teasers)
+        out.styles.append(style)
         out.groups.append(page.domain)
         out.sources.append(page)
     return out

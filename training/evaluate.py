@@ -67,42 +67,76 @@ def out_of_fold_scores(examples: Examples, make_model: Callable[[], BlockClassif
     return out
 
 
+THRESHOLD_CANDIDATES = tuple(float(t) for t in np.round(np.arange(0.2, 0.91, 0.05), 2))
+
+
+def threshold_sweep(examples: Examples, scores: Sequence[np.ndarray],
+                    candidates: Sequence[float] = THRESHOLD_CANDIDATES) -> list[dict]:
+    """Mean page word F1 and the share of `without` snippets leaked at each candidate threshold."""
+    rows = []
+    for t in candidates:
+        page_scores = score_examples(examples, scores, t)
+        total = sum(s.without_total for s in page_scores)
+        rows.append({"threshold": float(t), "word_f1": round(float(np.mean([s.word_f1 for s in page_scores])), 4),
+                     "without_leaked": round(sum(s.without_found for s in page_scores) / total, 4) if total else None})
+    return rows
+
+
 def best_threshold(examples: Examples, scores: Sequence[np.ndarray],
-                   candidates: Sequence[float] = tuple(np.round(np.arange(0.2, 0.81, 0.05), 2)),
-                   max_leak: float | None = MAX_WITHOUT_LEAK) -> float:
+                   candidates: Sequence[float] = THRESHOLD_CANDIDATES,
+                   max_leak: float | None = MAX_WITHOUT_LEAK, sweep: list[dict] | None = None) -> float:
     """The threshold with the highest mean page word F1 on out-of-fold scores.
 
     Among thresholds that leak at most ``max_leak`` of the ``without`` snippets (when
     the data has them): a filter that lets clutter through is worse than its F1 says.
     """
+    sweep = sweep if sweep is not None else threshold_sweep(examples, scores, candidates)
     best, best_f1 = 0.5, -1.0
     fallback, fallback_f1 = 0.5, -1.0
-    for t in candidates:
-        page_scores = score_examples(examples, scores, t)
-        f1 = float(np.mean([s.word_f1 for s in page_scores]))
-        total = sum(s.without_total for s in page_scores)
-        leak = sum(s.without_found for s in page_scores) / total if total else 0.0
+    for row in sweep:
+        f1, leak = row["word_f1"], row["without_leaked"] or 0.0
         if f1 > fallback_f1 + 1e-9:
-            fallback, fallback_f1 = float(t), f1
+            fallback, fallback_f1 = row["threshold"], f1
         if (max_leak is None or leak <= max_leak) and f1 > best_f1 + 1e-9:
-            best, best_f1 = float(t), f1
+            best, best_f1 = row["threshold"], f1
     return best if best_f1 >= 0 else fallback
 
 
+def _subset(examples: Examples, indices: Sequence[int]) -> Examples:
+    pick = list(indices)
+    return Examples([examples.pages[i] for i in pick], [examples.labels[i] for i in pick],
+                    [examples.groups[i] for i in pick], [examples.sources[i] for i in pick],
+                    [examples.teasers[i] for i in pick] if examples.teasers else [])
+
+
 def cross_validation_report(examples: Examples, make_model: Callable[[], BlockClassifier], folds: int = 5,
-                            threshold: float | None = None, progress: bool = True) -> dict:
+                            threshold: float | None = None, progress: bool = True,
+                            subsets: dict[str, Sequence[int]] | None = None) -> dict:
     """Out-of-fold report for the model and the keep-everything baseline.
 
     With ``threshold=None`` the threshold is picked on the out-of-fold scores
     (reported as such: it is one number chosen on 1,500 pages, not a per-page fit).
+    ``subsets`` (name -> page indices) get a threshold and a report of their own
+    from the same out-of-fold scores.
     """
     scores = out_of_fold_scores(examples, make_model, folds, progress)
-    chosen = best_threshold(examples, scores) if threshold is None else threshold
-    return {
+    sweep = threshold_sweep(examples, scores)
+    chosen = best_threshold(examples, scores, sweep=sweep) if threshold is None else threshold
+    report = {
         "folds": folds, "grouped_by": "site", "threshold": chosen, "pages": len(examples.pages),
+        "threshold_sweep": sweep,
         "systems": {"storyfilter": summarize(score_examples(examples, scores, chosen)),
                     "keep-everything": summarize(baseline_scores(examples))},
     }
+    for name, indices in (subsets or {}).items():
+        part, part_scores = _subset(examples, indices), [scores[i] for i in indices]
+        part_sweep = threshold_sweep(part, part_scores)
+        part_threshold = best_threshold(part, part_scores, sweep=part_sweep)
+        report.setdefault("subsets", {})[name] = {
+            "pages": len(indices), "threshold": part_threshold, "threshold_sweep": part_sweep,
+            "systems": {"storyfilter": summarize(score_examples(part, part_scores, part_threshold)),
+                        "keep-everything": summarize(baseline_scores(part))}}
+    return report
 
 
 def saved_model_report(examples: Examples, model: BlockClassifier, threshold: float,

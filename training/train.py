@@ -46,6 +46,7 @@ def load_examples(sources: Sequence[str | Path], mode: str, seed: int = 0, progr
         merged.groups += part.groups
         merged.sources += part.sources
         merged.teasers += part.teasers or [[False] * len(p) for p in part.pages]
+        merged.styles += part.styles or ["labelled"] * len(part.pages)
     if not merged.pages:
         raise TrainingDataError("the training data holds no page with text")
     flat = np.concatenate([np.asarray(y) for y in merged.labels])
@@ -84,7 +85,9 @@ def train_model(sources: Sequence[str | Path], output: str | Path, mode: str = "
 
     cv = None
     if cv_folds and cv_folds >= 2:
-        cv = cross_validation_report(examples, make_model, cv_folds, threshold, progress)
+        subsets = {"extract": [i for i, style in enumerate(examples.styles) if style == "extract"]}
+        cv = cross_validation_report(examples, make_model, cv_folds, threshold, progress,
+                                     subsets={k: v for k, v in subsets.items() if v})
         if threshold is None:
             threshold = cv["threshold"]
     threshold = 0.5 if threshold is None else float(threshold)
@@ -97,6 +100,8 @@ def train_model(sources: Sequence[str | Path], output: str | Path, mode: str = "
         "name": name or f"storyfilter-{mode}", "version": version or f"{__version__}+{digest[:10]}",
         "mode": mode, "threshold": threshold, "labels": ["boilerplate", "story"], "params": model.get_params(),
         "seed": seed, "training_data": data_summary(examples, sources), "cross_validation": cv,
+        # For text that another extractor already cleaned: picked on the pages rendered that way.
+        "postfilter_threshold": (cv or {}).get("subsets", {}).get("extract", {}).get("threshold", threshold),
         "training_seconds": round(time.time() - started, 1),
     }
     command = command or "storyfilter train " + " ".join(shlex.quote(str(s)) for s in sources) + \

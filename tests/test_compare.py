@@ -1,0 +1,108 @@
+"""bench/compare.py end to end on a tiny corpus: out-of-fold storyfilter, the baseline, a peer that may be absent."""
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+import pytest
+
+from bench import compare
+from bench.peers import Peer
+from synthetic import make_pages
+
+
+def write_corpus(path: Path) -> Path:
+    """JSONL pages from 4 fake sites, two page types, with `with`/`without` snippets."""
+    pages = make_pages(n_sites=4, pages_per_site=3, seed=11)
+    with path.open("w", encoding="utf-8") as handle:
+        for i, p in enumerate(pages):
+            row = {"id": p.id, "url": p.url, "html": p.html, "main_text": p.main_text,
+                   "page_type": "article" if i % 3 else "listing",
+                   "with": [p.paragraphs[0][:40]], "without": [p.teasers[0]]}
+            handle.write(json.dumps(row) + "\n")
+    return path
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory) -> tuple[dict, Path]:
+    root = tmp_path_factory.mktemp("compare")
+    corpus = write_corpus(root / "pages.jsonl")
+    code = compare.main([str(corpus), "--folds", "2", "--systems", "storyfilter,keep-everything,trafilatura",
+                         "--cache", str(root / "cache"), "--out", str(root / "compare.json"),
+                         "--table", str(root / "compare.md"), "--plot", str(root / "compare.png")])
+    assert code == 0
+    return json.loads((root / "compare.json").read_text(encoding="utf-8")), root
+
+
+def test_storyfilter_scored_out_of_fold(report) -> None:
+    data, _ = report
+    sf = data["systems"]["storyfilter"]
+    assert sf["status"] == "scored" and sf["folds"] == 2 and sf["errors"] == 0
+    overall = sf["summary"]["overall"]
+    assert overall["pages"] == 12
+    for key in ("word_f1", "word_precision", "word_recall", "shingle_f1", "with_kept", "without_leaked"):
+        assert 0.0 <= overall[key] <= 1.0
+    assert set(sf["summary"]["by_type"]) == {"article", "listing"}
+    assert sf["timing"]["median_ms"] > 0 and sf["speed_ratio"] == 1.0
+
+
+def test_keep_everything_and_peer_rows(report) -> None:
+    data, _ = report
+    keep = data["systems"]["keep-everything"]
+    assert keep["status"] == "scored"
+    assert keep["summary"]["overall"]["word_recall"] > 0.9  # all the page's text holds the story
+    traf = data["systems"]["trafilatura"]
+    if importlib.util.find_spec("trafilatura") is None:
+        assert traf["status"] == "not installed"
+    else:
+        assert traf["status"] == "scored" and traf["version"]
+        assert 0.0 <= traf["summary"]["overall"]["word_f1"] <= 1.0
+
+
+def test_postfilter_and_files(report) -> None:
+    data, root = report
+    post = data["postfilter"]
+    assert post["text_pages_match_html_pages"] and "keep-everything" in post["sources"]
+    for row in post["sources"].values():
+        assert 0.0 <= row["after"]["overall"]["word_f1"] <= 1.0
+    table = (root / "compare.md").read_text(encoding="utf-8")
+    assert "| **storyfilter**" in table and "keep-everything" in table
+    if importlib.util.find_spec("matplotlib") is None:
+        assert "not installed" in data["plot"]
+    else:
+        assert (root / "compare.png").stat().st_size > 0
+
+
+def test_cache_reused(report, tmp_path) -> None:
+    _, root = report
+    corpus = root / "pages.jsonl"
+    compare.main([str(corpus), "--folds", "2", "--systems", "storyfilter", "--cache", str(root / "cache"),
+                  "--out", str(tmp_path / "c.json"), "--table", str(tmp_path / "c.md"),
+                  "--plot", str(tmp_path / "c.png")])
+    data = json.loads((tmp_path / "c.json").read_text(encoding="utf-8"))
+    assert data["systems"]["storyfilter"]["fold_models_from_cache"] == 2
+    assert data["postfilter"] is None  # no text source among the systems run
+
+
+def test_missing_and_failing_peers(report, tmp_path, monkeypatch) -> None:
+    _, root = report
+
+    def missing():
+        raise ImportError("No module named 'goose3'")
+
+    def failing():
+        def extract(raw: bytes) -> str:
+            raise ValueError("cannot parse")
+        return extract
+
+    monkeypatch.setitem(compare.PEERS, "goose3", Peer("goose3", "goose3", "test", missing))
+    monkeypatch.setitem(compare.PEERS, "boilerpy3", Peer("boilerpy3", "boilerpy3", "test", failing))
+    compare.main([str(root / "pages.jsonl"), "--folds", "2", "--systems", "goose3,boilerpy3,keep-everything",
+                  "--limit", "5", "--out", str(tmp_path / "c.json"), "--table", str(tmp_path / "c.md"),
+                  "--plot", str(tmp_path / "c.png")])
+    data = json.loads((tmp_path / "c.json").read_text(encoding="utf-8"))
+    assert data["systems"]["goose3"]["status"] == "not installed"
+    broken = data["systems"]["boilerpy3"]
+    assert broken["errors"] == 5 and broken["summary"]["overall"]["word_f1"] == 0.0
+    assert "not installed" in (tmp_path / "c.md").read_text(encoding="utf-8")
