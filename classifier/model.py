@@ -22,7 +22,7 @@ from sklearn.preprocessing import StandardScaler
 from .blocks import Block
 from .context import CONTEXT_NAMES, context_features
 from .features import SHAPE_NAMES, page_shape_features
-from .tfidf import TokenTfidf, as_block_tokens
+from .tfidf import TokenTfidf
 from .tokens import BlockTokens, tokenize_blocks
 
 Page = Sequence[Block]
@@ -61,17 +61,25 @@ class BlockClassifier(ClassifierMixin, BaseEstimator):
         """Word tokens of every block of every page, one row per block."""
         return tokenize_blocks([b.text for page in pages for b in page], self.max_tokens)
 
-    def _dom_tokens(self, pages: Sequence[Page]) -> tuple[BlockTokens, np.ndarray]:
+    def _dom_tokens(self, pages: Sequence[Page]) -> tuple[list[tuple[str, ...]], np.ndarray]:
         """The distinct DOM token tuples of the blocks, and which one each block has.
 
-        Blocks of one element share their tuple and most pages have a few dozen
-        distinct ones, so the DOM TF-IDF is worked out once per tuple.
+        Blocks of one element share one tuple object and most pages have a few dozen
+        distinct ones, so the DOM TF-IDF is worked out once per tuple (told apart by
+        identity: telling equal tuples apart costs less than hashing every tuple).
         """
-        index: dict[tuple[str, ...], int] = {}
-        setdefault = index.setdefault
-        which = np.fromiter((setdefault(tuple(b.dom_tokens), len(index)) for page in pages for b in page),
-                            dtype=np.int64)
-        return as_block_tokens(list(index)), which
+        slots: dict[int, int] = {}
+        distinct: list[tuple[str, ...]] = []
+        which = []
+        for page in pages:
+            for block in page:
+                tokens = block.dom_tokens
+                slot = slots.get(id(tokens))
+                if slot is None:
+                    slot = slots[id(tokens)] = len(distinct)
+                    distinct.append(tokens)
+                which.append(slot)
+        return distinct, np.asarray(which, dtype=np.int64)
 
     def _shapes(self, pages: Sequence[Page], tokens: BlockTokens) -> np.ndarray:
         """Shape features, restricted to the ones this model was trained with.
@@ -103,7 +111,7 @@ class BlockClassifier(ClassifierMixin, BaseEstimator):
         self.text_vectorizer_ = TokenTfidf(ngram_max=self.text_ngram_max, min_df=self.min_df,
                                            max_features=self.text_max_features).fit(tokens)
         if self.use_dom:
-            dom = as_block_tokens([b.dom_tokens for page in pages for b in page])
+            dom = [b.dom_tokens for page in pages for b in page]
             self.dom_vectorizer_ = TokenTfidf(ngram_max=1, min_df=self.min_df,
                                               max_features=self.dom_max_features).fit(dom)
         shapes = self._shapes(pages, tokens)
@@ -240,12 +248,17 @@ def classifier_to_state(model: BlockClassifier) -> tuple[dict[str, np.ndarray], 
     return arrays, config
 
 
-def _vectorizer(params: dict, vocabulary: list[str], idf: np.ndarray) -> TokenTfidf:
+def _vectorizer(params: dict, vocabulary: list[str], idf: np.ndarray, whole_tokens: bool) -> TokenTfidf:
     vec = TokenTfidf(**params)
     vec.vocabulary_ = {t: i for i, t in enumerate(vocabulary)}
     vec.idf_ = np.asarray(idf, dtype=np.float64)
     if len(vec.vocabulary_) != len(vec.idf_):
         raise ValueError("vocabulary and idf sizes differ")
+    # hash the vocabulary now: a bad gram fails the load, and the first page is not slower
+    if whole_tokens:
+        vec.string_table
+    else:
+        vec.table
     return vec
 
 
@@ -271,10 +284,11 @@ def classifier_from_state(arrays: dict[str, np.ndarray], config: dict) -> BlockC
         model.shape_columns_ = np.array([index[name] for name in names], dtype=np.int64)
     model.classes_ = np.array([0, 1])
     model.text_vectorizer_ = _vectorizer({"ngram_max": model.text_ngram_max}, config["text_vocabulary"],
-                                         arrays["text_idf"])
+                                         arrays["text_idf"], whole_tokens=False)
     n_features = len(model.text_vectorizer_.idf_) + len(names)
     if model.use_dom:
-        model.dom_vectorizer_ = _vectorizer({"ngram_max": 1}, config["dom_vocabulary"], arrays["dom_idf"])
+        model.dom_vectorizer_ = _vectorizer({"ngram_max": 1}, config["dom_vocabulary"], arrays["dom_idf"],
+                                            whole_tokens=True)
         n_features += len(model.dom_vectorizer_.idf_)
     model.scaler_ = _scaler(arrays["shape_mean"], arrays["shape_scale"])
     model.stage1_coef_ = np.asarray(arrays["stage1_coef"], dtype=np.float64)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from itertools import chain
 
 import numpy as np
 import scipy.sparse as sp
@@ -29,6 +30,18 @@ def as_block_tokens(docs: Docs) -> BlockTokens:
     if isinstance(docs, BlockTokens):
         return docs
     return tokenize_blocks([" ".join(doc) for doc in docs], _NO_CAP, normalise=False)
+
+
+def _string_hashes(tokens: Sequence[str]) -> np.ndarray:
+    """Python's own hashes of strings, as uint64 (never 0: ``hash`` gives 0 only for "").
+
+    Valid within one process only, which is all a lookup table built at load time needs;
+    a string keeps its hash once computed, so DOM words that the segmenter reuses
+    across blocks and pages are hashed once.
+    """
+    hashes = np.fromiter(map(hash, tokens), dtype=np.int64, count=len(tokens)).view(np.uint64)
+    hashes[hashes == 0] = 1
+    return hashes
 
 
 class TokenTfidf(TransformerMixin, BaseEstimator):
@@ -49,9 +62,15 @@ class TokenTfidf(TransformerMixin, BaseEstimator):
             return np.concatenate((hashes, pairs)), np.concatenate((rows, pair_rows))
         return hashes, rows
 
+    def _whole_tokens(self, docs: Docs) -> bool:
+        """Token lists (DOM words) are looked up whole, by their string hash, when only unigrams are wanted."""
+        return not isinstance(docs, BlockTokens) and self.ngram_max < 2
+
     # ----- fit --------------------------------------------------------------------------
     def fit(self, docs: Docs, y=None) -> "TokenTfidf":
         """Keep grams found in at least ``min_df`` documents, the ``max_features`` most frequent."""
+        if self._whole_tokens(docs):
+            return self._fit_whole_tokens(docs)
         docs = as_block_tokens(docs)
         codes, rows = self._grams(docs)
         grams, first, dense = np.unique(codes, return_index=True, return_inverse=True)
@@ -59,15 +78,26 @@ class TokenTfidf(TransformerMixin, BaseEstimator):
         pairs = np.unique(dense.astype(np.int64) * n_rows + rows)
         df = np.bincount(pairs // n_rows, minlength=len(grams))
         chosen = np.flatnonzero(df >= self.min_df)
-        names = self._names(docs, first[chosen])
-        items = sorted(zip(names, df[chosen].tolist()), key=lambda tc: (-tc[1], tc[0]))
+        return self._keep(self._names(docs, first[chosen]), df[chosen].tolist(), docs.n_rows)
+
+    def _fit_whole_tokens(self, docs: Sequence[Sequence[str]]) -> "TokenTfidf":
+        df: dict[str, int] = {}
+        for doc in docs:
+            for token in set(doc):
+                df[token] = df.get(token, 0) + 1
+        chosen = [(t, c) for t, c in df.items() if c >= self.min_df]
+        return self._keep([t for t, _ in chosen], [c for _, c in chosen], len(docs))
+
+    def _keep(self, names: list[str], df: list[int], n_docs: int) -> "TokenTfidf":
+        """Vocabulary and idf from candidate grams and their document frequencies."""
+        items = sorted(zip(names, df), key=lambda tc: (-tc[1], tc[0]))
         if self.max_features:
             items = items[: self.max_features]
         items.sort()
         self.vocabulary_ = {t: i for i, (t, _) in enumerate(items)}
-        n = docs.n_rows
-        self.idf_ = np.array([math.log((1 + n) / (1 + c)) + 1.0 for _, c in items], dtype=np.float64)
+        self.idf_ = np.array([math.log((1 + n_docs) / (1 + c)) + 1.0 for _, c in items], dtype=np.float64)
         self.__dict__.pop("_table", None)
+        self.__dict__.pop("_string_table", None)
         return self
 
     def _names(self, docs: BlockTokens, occurrences: np.ndarray) -> list[str]:
@@ -98,11 +128,30 @@ class TokenTfidf(TransformerMixin, BaseEstimator):
             self.__dict__["_table"] = table
         return table
 
+    @property
+    def string_table(self) -> GramTable:
+        """The vocabulary keyed by Python's string hashes (for whole tokens), built on first use."""
+        table = self.__dict__.get("_string_table")
+        if table is None or table.source is not self.vocabulary_:
+            grams = list(self.vocabulary_)
+            table = GramTable(_string_hashes(grams), np.fromiter(self.vocabulary_.values(), dtype=np.int64,
+                                                                 count=len(grams)))
+            table.source = self.vocabulary_
+            self.__dict__["_string_table"] = table
+        return table
+
     def weights(self, docs: Docs) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``(rows, cols, values)`` of the non-zero TF-IDF entries, rows in order."""
-        docs = as_block_tokens(docs)
-        hashes, rows = self._grams(docs)
-        cols = self.table.lookup(hashes)
+        if self._whole_tokens(docs):
+            lengths = np.fromiter(map(len, docs), dtype=np.int64, count=len(docs))
+            n_rows = len(docs)
+            rows = np.repeat(np.arange(n_rows, dtype=np.int64), lengths)
+            cols = self.string_table.lookup(_string_hashes(list(chain.from_iterable(docs))))
+        else:
+            docs = as_block_tokens(docs)
+            n_rows = docs.n_rows
+            hashes, rows = self._grams(docs)
+            cols = self.table.lookup(hashes)
         found = cols >= 0
         rows, cols = rows[found], cols[found]
         n_features = max(len(self.idf_), 1)
@@ -113,23 +162,23 @@ class TokenTfidf(TransformerMixin, BaseEstimator):
         if self.sublinear_tf:
             values = np.log(values) + 1.0
         values *= self.idf_[cols]
-        norms = np.sqrt(np.bincount(rows, weights=values * values, minlength=docs.n_rows))
+        norms = np.sqrt(np.bincount(rows, weights=values * values, minlength=n_rows))
         values /= norms[rows]
         return rows, cols, values
 
     def transform(self, docs: Docs) -> sp.csr_matrix:
         """One l2-normalised TF-IDF row per document."""
-        docs = as_block_tokens(docs)
+        n_rows = docs.n_rows if isinstance(docs, BlockTokens) else len(docs)
         rows, cols, values = self.weights(docs)
-        indptr = np.zeros(docs.n_rows + 1, dtype=np.int64)
-        np.cumsum(np.bincount(rows, minlength=docs.n_rows), out=indptr[1:])
-        return sp.csr_matrix((values, cols.astype(np.int32), indptr), shape=(docs.n_rows, len(self.idf_)))
+        indptr = np.zeros(n_rows + 1, dtype=np.int64)
+        np.cumsum(np.bincount(rows, minlength=n_rows), out=indptr[1:])
+        return sp.csr_matrix((values, cols.astype(np.int32), indptr), shape=(n_rows, len(self.idf_)))
 
     def decision(self, docs: Docs, coef: np.ndarray) -> np.ndarray:
         """``transform(docs) @ coef``, one number per document, without building the matrix."""
-        docs = as_block_tokens(docs)
+        n_rows = docs.n_rows if isinstance(docs, BlockTokens) else len(docs)
         rows, cols, values = self.weights(docs)
-        return np.bincount(rows, weights=values * coef[cols], minlength=docs.n_rows)
+        return np.bincount(rows, weights=values * coef[cols], minlength=n_rows)
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
         names = [""] * len(self.vocabulary_)

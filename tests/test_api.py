@@ -178,7 +178,8 @@ def test_extracted_text_uses_the_post_filter_threshold(trained_model_dir, unseen
     import dataclasses
 
     manifest = json.loads((trained_model_dir / "text" / "manifest.json").read_text())
-    assert 0.0 <= manifest["postfilter_threshold"] <= 1.0  # picked in training on extract-style pages
+    view = manifest["cross_validation"]["views"]["extract"]  # extractor-style renderings, scored out of fold
+    assert manifest["postfilter_threshold"] == view["threshold"] and 0.0 <= view["threshold"] <= 1.0
     model = load_model(trained_model_dir)
     text = model.models["text"]
     model.models["text"] = dataclasses.replace(text, postfilter_threshold=0.123)

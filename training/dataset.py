@@ -1,13 +1,16 @@
 """Training examples: gold pages cut into blocks and labelled, for HTML mode or text mode.
 
 Text mode learns from the HTML pages *as a scraper would see them*: the page's
-blocks written out as plain text, one block a line, in one of four styles chosen
+blocks written out as plain text, one block a line, in one of three styles chosen
 per page with a seeded random (no blank lines; a blank line after every line; a
-blank line where the DOM container changes; or the output of an extractor that
-already dropped most clutter: the story and a sample of the blocks around it),
-then cut again by the text segmenter exactly as at inference time. Labels carry
-over line for line. The fourth style teaches the text model to clean what other
-extractors emit without cutting into a story that is already clean.
+blank line where the DOM container changes), then cut again by the text
+segmenter exactly as at inference time. Labels carry over line for line.
+
+Each text page also gets an *extract view*, used for evaluation only: what an
+extractor that already dropped most clutter would emit (the story and a sample
+of the blocks around it). Cross-validation scores it with the same fold models
+and picks the post-filter threshold on it. Training on such views made the model
+keep a teaser list after a story (the seed example), so they are not trained on.
 """
 from __future__ import annotations
 
@@ -37,7 +40,8 @@ class Examples:
     groups: list[str]
     sources: list[GoldPage | LabelledPage]
     teasers: list[list[bool]] = field(default_factory=list)
-    styles: list[str] = field(default_factory=list)  # text mode: how each page was rendered as text
+    #: Other renderings of the same pages, index for index, scored out of fold but never trained on.
+    views: dict[str, "Examples"] = field(default_factory=dict)
 
 
 def page_html_blocks(page: GoldPage) -> list[Block]:
@@ -51,7 +55,7 @@ def page_html_blocks(page: GoldPage) -> list[Block]:
     return segment_html(html or "")
 
 
-TEXT_STYLES = ("lines", "blank-lines", "structural", "extract")
+TEXT_STYLES = ("lines", "blank-lines", "structural")
 # What an extractor that already cut most clutter lets through: clutter inside the story
 # span (captions, bylines, inline boxes), some of it near the story, little of the rest.
 _EXTRACT_KEEP = {"inside": 0.5, "near": 0.3, "far": 0.05}
@@ -97,37 +101,46 @@ def build_examples(pages: Sequence[GoldPage], mode: str = "html", seed: int = 0,
                    progress: bool = True) -> Examples:
     """Segment and label gold pages for ``mode`` ("html" or "text")."""
     rng = random.Random(seed)
+    view_rng = random.Random(seed + 1)  # its own stream: the training renderings do not depend on it
     out = Examples([], [], [], [])
+    extract = Examples([], [], [], [])
     for page in tqdm(pages, desc=f"segmenting ({mode})", unit="page", disable=None if progress else True):
         if page.html is not None:
             blocks = page_html_blocks(page)
             labels = align_labels(blocks, page.main_text)
             teasers = teaser_mask(blocks, labels)
-            style = "html"
             if mode == "text":
-                style = rng.choice(TEXT_STYLES)
-                if style == "extract":
-                    keep = extractor_sample(labels, rng)
-                    blocks = [b for b, k in zip(blocks, keep) if k]
-                    labels = [y for y, k in zip(labels, keep) if k]
-                    teasers = [t for t, k in zip(teasers, keep) if k]
-                    blocks = segment_text(render_as_text(blocks, rng.choice(("lines", "blank-lines"))))
-                    style = "extract"
-                else:
-                    blocks = segment_text(render_as_text(blocks, style))
+                _add_page(extract, page, *extract_view(blocks, labels, teasers, view_rng))
+                blocks = segment_text(render_as_text(blocks, rng.choice(TEXT_STYLES)))
         else:
             blocks = segment_text(page.text or "")
             labels = align_labels(blocks, page.main_text)
             teasers = teaser_mask(blocks, labels)
-            style = "text"
+            if mode == "text":
+                _add_page(extract, page, blocks, labels, teasers)
         # A page with no blocks stays in: it scores 0 in evaluation, as it should.
-        out.pages.append(blocks)
-        out.labels.append(labels)
-        out.teasers.append(teasers)
-        out.styles.append(style)
-        out.groups.append(page.domain)
-        out.sources.append(page)
+        _add_page(out, page, blocks, labels, teasers)
+    if mode == "text":
+        out.views["extract"] = extract
     return out
+
+
+def _add_page(examples: Examples, page: GoldPage, blocks: list[Block], labels: list[int],
+              teasers: list[bool]) -> None:
+    examples.pages.append(blocks)
+    examples.labels.append(labels)
+    examples.teasers.append(teasers)
+    examples.groups.append(page.domain)
+    examples.sources.append(page)
+
+
+def extract_view(blocks: Sequence[Block], labels: Sequence[int], teasers: Sequence[bool],
+                 rng: random.Random) -> tuple[list[Block], list[int], list[bool]]:
+    """The page as an extractor's text output: the story and a sample of the clutter, as text blocks."""
+    keep = extractor_sample(labels, rng)
+    kept = [b for b, k in zip(blocks, keep) if k]
+    text_blocks = segment_text(render_as_text(kept, rng.choice(("lines", "blank-lines"))))
+    return (text_blocks, [y for y, k in zip(labels, keep) if k], [t for t, k in zip(teasers, keep) if k])
 
 
 def labelled_examples(pages: Sequence[LabelledPage], mode: str = "html") -> Examples:

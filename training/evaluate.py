@@ -49,8 +49,12 @@ def baseline_scores(examples: Examples) -> list[PageScore]:
 
 
 def out_of_fold_scores(examples: Examples, make_model: Callable[[], BlockClassifier], folds: int = 5,
-                       progress: bool = True) -> list[np.ndarray]:
-    """P(story) for every block, each page scored by a model trained on the other sites."""
+                       progress: bool = True, view_scores: dict[str, list[np.ndarray]] | None = None
+                       ) -> list[np.ndarray]:
+    """P(story) for every block, each page scored by a model trained on the other sites.
+
+    ``view_scores`` (if given) is filled with the same for each of ``examples.views``.
+    """
     groups = np.asarray(examples.groups)
     n_groups = len(np.unique(groups))
     if n_groups < 2:
@@ -64,6 +68,11 @@ def out_of_fold_scores(examples: Examples, make_model: Callable[[], BlockClassif
                                  groups=groups[train_idx])
         for i, s in zip(test_idx, model.page_scores([examples.pages[i] for i in test_idx])):
             out[i] = s
+        if view_scores is not None:
+            for name, view in examples.views.items():
+                scores = view_scores.setdefault(name, [np.zeros(0)] * len(view.pages))
+                for i, s in zip(test_idx, model.page_scores([view.pages[i] for i in test_idx])):
+                    scores[i] = s
     return out
 
 
@@ -102,24 +111,17 @@ def best_threshold(examples: Examples, scores: Sequence[np.ndarray],
     return best if best_f1 >= 0 else fallback
 
 
-def _subset(examples: Examples, indices: Sequence[int]) -> Examples:
-    pick = list(indices)
-    return Examples([examples.pages[i] for i in pick], [examples.labels[i] for i in pick],
-                    [examples.groups[i] for i in pick], [examples.sources[i] for i in pick],
-                    [examples.teasers[i] for i in pick] if examples.teasers else [])
-
-
 def cross_validation_report(examples: Examples, make_model: Callable[[], BlockClassifier], folds: int = 5,
-                            threshold: float | None = None, progress: bool = True,
-                            subsets: dict[str, Sequence[int]] | None = None) -> dict:
+                            threshold: float | None = None, progress: bool = True) -> dict:
     """Out-of-fold report for the model and the keep-everything baseline.
 
     With ``threshold=None`` the threshold is picked on the out-of-fold scores
     (reported as such: it is one number chosen on 1,500 pages, not a per-page fit).
-    ``subsets`` (name -> page indices) get a threshold and a report of their own
-    from the same out-of-fold scores.
+    Each of ``examples.views`` (other renderings of the same pages, scored by the
+    same fold models) gets a threshold and a report of its own.
     """
-    scores = out_of_fold_scores(examples, make_model, folds, progress)
+    view_scores: dict[str, list[np.ndarray]] = {}
+    scores = out_of_fold_scores(examples, make_model, folds, progress, view_scores)
     sweep = threshold_sweep(examples, scores)
     chosen = best_threshold(examples, scores, sweep=sweep) if threshold is None else threshold
     report = {
@@ -128,12 +130,12 @@ def cross_validation_report(examples: Examples, make_model: Callable[[], BlockCl
         "systems": {"storyfilter": summarize(score_examples(examples, scores, chosen)),
                     "keep-everything": summarize(baseline_scores(examples))},
     }
-    for name, indices in (subsets or {}).items():
-        part, part_scores = _subset(examples, indices), [scores[i] for i in indices]
+    for name, part_scores in view_scores.items():
+        part = examples.views[name]
         part_sweep = threshold_sweep(part, part_scores)
         part_threshold = best_threshold(part, part_scores, sweep=part_sweep)
-        report.setdefault("subsets", {})[name] = {
-            "pages": len(indices), "threshold": part_threshold, "threshold_sweep": part_sweep,
+        report.setdefault("views", {})[name] = {
+            "pages": len(part.pages), "threshold": part_threshold, "threshold_sweep": part_sweep,
             "systems": {"storyfilter": summarize(score_examples(part, part_scores, part_threshold)),
                         "keep-everything": summarize(baseline_scores(part))}}
     return report

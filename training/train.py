@@ -46,7 +46,21 @@ def load_examples(sources: Sequence[str | Path], mode: str, seed: int = 0, progr
         merged.groups += part.groups
         merged.sources += part.sources
         merged.teasers += part.teasers or [[False] * len(p) for p in part.pages]
-        merged.styles += part.styles or ["labelled"] * len(part.pages)
+        for name in set(merged.views) | set(part.views):  # a source without a view lends its own pages
+            view = merged.views.setdefault(name, Examples([], [], [], [], []))
+            if len(view.pages) < len(merged.pages) - len(part.pages):  # earlier sources had no such view
+                missing = range(len(view.pages), len(merged.pages) - len(part.pages))
+                view.pages += [merged.pages[i] for i in missing]
+                view.labels += [merged.labels[i] for i in missing]
+                view.groups += [merged.groups[i] for i in missing]
+                view.sources += [merged.sources[i] for i in missing]
+                view.teasers += [merged.teasers[i] for i in missing]
+            own = part.views.get(name, part)
+            view.pages += own.pages
+            view.labels += own.labels
+            view.groups += own.groups
+            view.sources += own.sources
+            view.teasers += own.teasers or [[False] * len(p) for p in own.pages]
     if not merged.pages:
         raise TrainingDataError("the training data holds no page with text")
     flat = np.concatenate([np.asarray(y) for y in merged.labels])
@@ -85,9 +99,7 @@ def train_model(sources: Sequence[str | Path], output: str | Path, mode: str = "
 
     cv = None
     if cv_folds and cv_folds >= 2:
-        subsets = {"extract": [i for i, style in enumerate(examples.styles) if style == "extract"]}
-        cv = cross_validation_report(examples, make_model, cv_folds, threshold, progress,
-                                     subsets={k: v for k, v in subsets.items() if v})
+        cv = cross_validation_report(examples, make_model, cv_folds, threshold, progress)
         if threshold is None:
             threshold = cv["threshold"]
     threshold = 0.5 if threshold is None else float(threshold)
@@ -101,7 +113,7 @@ def train_model(sources: Sequence[str | Path], output: str | Path, mode: str = "
         "mode": mode, "threshold": threshold, "labels": ["boilerplate", "story"], "params": model.get_params(),
         "seed": seed, "training_data": data_summary(examples, sources), "cross_validation": cv,
         # For text that another extractor already cleaned: picked on the pages rendered that way.
-        "postfilter_threshold": (cv or {}).get("subsets", {}).get("extract", {}).get("threshold", threshold),
+        "postfilter_threshold": (cv or {}).get("views", {}).get("extract", {}).get("threshold", threshold),
         "training_seconds": round(time.time() - started, 1),
     }
     command = command or "storyfilter train " + " ".join(shlex.quote(str(s)) for s in sources) + \
