@@ -58,17 +58,16 @@ def _text_counts(texts: Sequence[str]) -> np.ndarray:
     closer = (flags & CLOSER) != 0
     capital = (flags & CAPITAL) != 0
     after_space = np.append(space[1:], True)
-    after_after_space = np.append(space[2:], (True, True))
+    after_after_space = np.concatenate((space[2:], np.ones(min(2, len(space)), dtype=bool)))
     after_closer = np.append(closer[1:], False)
     # \b[A-ZÀ-ÖØ-Þ]\w: a capital after a non-word character and before a word character
     cap_word = capital & np.append(word[1:], False) & ~np.concatenate(([False], word[:-1]))
     # [.!?]["'”’)\]]?(\s|$)
     sentence_end = stop & (after_space | (after_closer & after_after_space))
-    columns = [(flags & PUNCT) != 0, capital, (flags & DECIMAL) != 0, cap_word, sentence_end,
-               (flags & BULLET) != 0]
-    out = np.empty((len(texts), len(columns) + 1), dtype=np.float64)
-    for j, mask in enumerate(columns):
-        out[:, j] = np.add.reduceat(mask, starts, dtype=np.int64)
+    columns = np.stack([(flags & PUNCT) != 0, capital, (flags & DECIMAL) != 0, cap_word, sentence_end,
+                        (flags & BULLET) != 0], axis=1)
+    out = np.empty((len(texts), columns.shape[1] + 1), dtype=np.float64)
+    out[:, :-1] = np.add.reduceat(columns, starts, axis=0, dtype=np.int64)
     out[:, -1] = (flags[starts] & LOWER) != 0
     out[lengths == 0] = 0.0  # reduceat reads one character for an empty range
     return out
@@ -124,8 +123,10 @@ def page_shape_features(blocks: Sequence[Block], word_counts: np.ndarray, word_c
     out[:, 13:16] = facts[:, 3:6] > 0
     out[:, 16] = np.minimum(facts[:, 0], 40.0) / 40.0
     blank = out[:, 17]
-    blank[:] = list(map(_blank_before, blocks))
-    out[:, 18] = [repeats[t] > 1 for t in texts]
+    if any(b.extra for b in blocks):  # text mode: blank lines before each line
+        blank[:] = list(map(_blank_before, blocks))
+    if len(repeats) < n:
+        out[:, 18] = [repeats[t] > 1 for t in texts]
     out[:, 19] = lengths / max(lengths.max(), 1.0)
     out[:, 20] = log_chars - math.log1p(float(np.median(lengths)))
     ids = container_ids(blocks)
@@ -178,7 +179,7 @@ def page_shape_features(blocks: Sequence[Block], word_counts: np.ndarray, word_c
 def _run_lengths(flags: np.ndarray) -> np.ndarray:
     """For each True, the length of the run of Trues it belongs to; 0 for False."""
     edges = np.flatnonzero(np.diff(np.concatenate(([False], flags, [False])).astype(np.int8)))
+    starts, stops = edges[::2], edges[1::2]
     out = np.zeros(len(flags))
-    for start, stop in zip(edges[::2], edges[1::2]):
-        out[start:stop] = stop - start
+    out[flags.astype(bool)] = np.repeat(stops - starts, stops - starts)
     return out

@@ -60,57 +60,51 @@ _TAG_WORDS = {"noscript": ("noscript",), "nav": ("nav",), "footer": ("footer",),
               "aside": ("aside",), "form": ("form",), "button": ("button",)}
 _WORD_SPLIT = re.compile(r"[^a-z]+")
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
-# In ASCII, a word is a run of letters cut before each lower-to-upper change: aB -> a, B.
-_ASCII_WORD = re.compile(r"[A-Z]+[a-z]*|[a-z]+")
-_COUNTED = _HEADINGS | _LISTS | _ARTICLE | frozenset(("table", "a"))
+# In lowercase ASCII, a word is a whole run of 2 to 24 letters.
+_ASCII_LOWER_WORD = re.compile(r"(?<![a-z])[a-z]{2,24}(?![a-z])")
 _EXTRA_ATTRS = ("role", "itemprop", "aria-label", "data-component", "data-testid")
 _EXTRA_SET = frozenset(_EXTRA_ATTRS)
+# Attributes besides class and id that can change an element's description.
+_DESC_ATTRS = _EXTRA_SET | frozenset(("hidden", "aria-hidden", "style"))
 _TOKEN_DEPTH = 8  # how many enclosing elements lend their class/id words to a block
 _PATH_DEPTH = 12  # how many enclosing elements the printed path shows
+# The caches below are plain dicts, emptied when full: cheaper than an LRU, and a page
+# mostly repeats values it has itself used, or that all pages use.
+_VALUE_CACHE_SIZE = 8192
+_SUFFIX_CACHE_SIZE = 16384
 
 
 def attribute_words(value: str | None) -> list[str]:
     """Split a class or id value into lowercase words: ``relatedPosts_box-2`` -> related, posts, box."""
     if not value:
         return []
-    if value.isascii():  # the same words as below, in one regex pass
-        return [w.lower() for w in _ASCII_WORD.findall(value) if 1 < len(w) < 25]
+    if value.isascii():  # the same words as below, with no Python work per word
+        if not value.islower():  # capitals (or no letters): cut before each aB, then lowercase
+            value = _CAMEL.sub(" ", value).lower()
+        return _ASCII_LOWER_WORD.findall(value)
     value = _CAMEL.sub(" ", value).lower()
     return [w for w in _WORD_SPLIT.split(value) if 1 < len(w) < 25]
 
 
-@lru_cache(maxsize=16384)
+_value_cache: dict[str, tuple[str | None, tuple[str, ...]]] = {}
+
+
 def _value_words(value: str) -> tuple[str | None, tuple[str, ...]]:
     """The first space-separated token of an attribute value (for the path) and its words."""
-    first = value.split(None, 1)
-    return (first[0] if first else None), tuple(attribute_words(value))
+    known = _value_cache.get(value)
+    if known is None:
+        if len(_value_cache) >= _VALUE_CACHE_SIZE:
+            _value_cache.clear()
+        first = value.split(None, 1)
+        known = _value_cache[value] = (first[0] if first else None), tuple(attribute_words(value))
+    return known
 
 
 _NO_DESC: tuple[str, tuple[str, ...]] = ("", ())
 
 
-# One open element on the walk's stack is a list (cheaper to make than an object):
-#   [node, tag, is_block, serial, flat, article, desc, window, context]
-# ``desc`` is the element's (path label, feature words), worked out when first needed;
-# ``window`` see _block_context; ``context`` the (path, dom_tokens, kind, container) of blocks cut
-# while this element is the innermost open one. The elements below an open element do
-# not change while it is open, so each of these is worked out once.
-_NODE, _TAG, _IS_BLOCK, _SERIAL, _FLAT, _ARTICLE_FLAG, _DESC, _WINDOW, _CONTEXT = range(9)
-
-
-def _frame(node, tag: str, is_block: bool, serial: int, flat: bool) -> list:
-    return [node, tag, is_block, serial, flat, False, _NO_DESC if flat else None, None, None]
-
-
-def _frame_describe(frame: list) -> tuple[str, tuple[str, ...]]:
-    """The path label (``div.main#content``) and the feature words of an open element."""
-    desc = frame[6]
-    if desc is None:
-        desc = frame[6] = _describe(frame[0].attributes, frame[1])
-    return desc
-
-
 def _describe(attrs: dict, tag: str) -> tuple[str, tuple[str, ...]]:
+    """The path label (``div.main#content``) and the feature words of an element."""
     if not attrs:
         return tag, _TAG_WORDS.get(tag, ())
     get = attrs.get
@@ -127,6 +121,8 @@ def _describe(attrs: dict, tag: str) -> tuple[str, tuple[str, ...]]:
         if first:
             label += "#" + first
         words += more
+    if _DESC_ATTRS.isdisjoint(attrs):  # the usual case: nothing below applies
+        return label, words
     if not _EXTRA_SET.isdisjoint(attrs):
         words += _value_words(" ".join(get(name) or "" for name in _EXTRA_ATTRS if name in attrs))[1]
     if get("role") == "main" or get("itemprop") == "articleBody":
@@ -140,45 +136,18 @@ def _describe(attrs: dict, tag: str) -> tuple[str, tuple[str, ...]]:
     return label, words
 
 
-def _block_context(stack: list[list]) -> tuple:
-    """``(path, dom_tokens, kind, container)`` for a block cut with this stack.
+_suffix_cache: dict[tuple[str, tuple[str, ...]], tuple[str, ...]] = {}
 
-    Each open element's window (the labels and words of the last _PATH_DEPTH and
-    _TOKEN_DEPTH open elements, flattened words and printed path) is built from its
-    parent's, so an element is described once however many blocks it holds.
-    """
-    i = len(stack) - 1
-    while i >= 0 and stack[i][7] is None:
-        i -= 1
-    labels, words, flat, path = stack[i][7] if i >= 0 else ((), (), (), "")
-    for frame in stack[i + 1:]:
-        label, own = _frame_describe(frame)
-        if len(labels) >= _PATH_DEPTH:
-            oldest = labels[0]
-            labels = labels[1:] + (label,)
-            if oldest:  # it leads the path: drop "oldest>"
-                path = path[len(oldest) + 1:]
-        else:
-            labels += (label,)
-        if label:
-            path = f"{path}>{label}" if path else label
-        if len(words) >= _TOKEN_DEPTH:
-            flat = flat[len(words[0]):] + own
-            words = words[1:] + (own,)
-        else:
-            flat += own
-            words += (own,)
-        frame[7] = (labels, words, flat, path)
-    owner_i = len(stack) - 1
-    while owner_i > 0 and not stack[owner_i][2]:
-        owner_i -= 1
-    owner = stack[owner_i]
-    tokens = flat + ("tag_" + owner[1],)
-    own = _frame_describe(owner)[1]
-    if own:
-        tokens += tuple(["self_" + word for word in own])
-    container = stack[owner_i - 1][3] if owner_i > 0 else -1
-    return path, tokens, _KIND.get(owner[1], "block"), container
+
+def _owner_suffix(tag: str, words: tuple[str, ...]) -> tuple[str, ...]:
+    """The dom_tokens a block takes from its own block element: ``tag_p``, ``self_lead``..."""
+    key = (tag, words)
+    suffix = _suffix_cache.get(key)
+    if suffix is None:
+        if len(_suffix_cache) >= _SUFFIX_CACHE_SIZE:
+            _suffix_cache.clear()
+        suffix = _suffix_cache[key] = ("tag_" + tag,) + tuple(["self_" + word for word in words])
+    return suffix
 
 
 def segment_html(html: str | bytes, limits: Limits = DEFAULT_LIMITS, *,
@@ -426,81 +395,197 @@ def _cap_depth(html: str, max_depth: int) -> str:
 
 
 # ----- the walk ----------------------------------------------------------------------------
+# What an element means to the walk, as bits of one int per tag name (see _tag_code). The
+# _IN_* bits are inherited: an open element's flags are its parent's plus its own, so the
+# flags of the innermost one say whether the walk is inside a heading, a link...
+_IN_HEADING, _IN_LIST, _IN_TABLE, _IN_LINK, _IN_ARTICLE = 1, 2, 4, 8, 16
+_INHERITED = _IN_HEADING | _IN_LIST | _IN_TABLE | _IN_LINK | _IN_ARTICLE
+_BLOCK = 32  # a block-level element: entering or leaving it ends the current block
+_BREAK = 64  # <br>, <hr>: ends the current block; what it holds is not read
+_SKIP = 128  # not read at all: comments, <script>, <svg>...
+_MAYBE_MAIN = 256  # <div>, <section>: marks an article when its words say so
+
+# The tag id of a text node (lexbor's LXB_TAG__TEXT). ``node.tag_id`` is an int; ``node.tag``
+# decodes a new str for every element, so the walk maps ids to tags itself.
+_TEXT_ID = LexborHTMLParser("<p>x</p>").body.first_child.first_child.tag_id
+
+
+def _tag_code(tag: str | None) -> int:
+    """The bits above for a tag name (None for a node that is not an element)."""
+    if tag is None or tag[0] == "-" or tag in SKIP_TAGS:
+        return _SKIP
+    code = 0
+    if tag in BLOCK_TAGS:
+        code |= _BLOCK
+    if tag == "br" or tag == "hr":
+        code |= _BREAK
+    if tag in _HEADINGS:
+        code |= _IN_HEADING
+    elif tag in _LISTS:
+        code |= _IN_LIST
+    elif tag == "table":
+        code |= _IN_TABLE
+    elif tag == "a":
+        code |= _IN_LINK
+    if tag in _ARTICLE:
+        code |= _IN_ARTICLE
+    elif tag == "div" or tag == "section":
+        code |= _MAYBE_MAIN
+    return code
+
+
+# One open element on the walk's stack is a list (cheaper to make than an object):
+#   [node, tag, is_block, serial, flags, desc, window, context, memo]
+# ``serial`` numbers the entered elements (the container id of the blocks of its children);
+# ``flags`` see _tag_code; ``desc`` the element's (path label, feature words), worked out
+# when first needed; ``window`` see _window; ``context`` the Block fields shared by all
+# blocks cut while this element is the innermost open one (see _block_context); ``memo``
+# what the element's last child with a context needed (see _block_context). The elements
+# below an open element do not change while it is open, so each of these is worked out once.
+_EMPTY_WINDOW: tuple = ((), (), (), "")
+
+
+def _window(stack: list[list]) -> tuple:
+    """``(labels, words, flat words, path)`` of the innermost open element.
+
+    ``labels`` and ``words`` are the path labels and feature words of the last _PATH_DEPTH
+    and _TOKEN_DEPTH open elements, ``flat`` the words in one tuple, ``path`` the labels
+    joined. Each open element's window is built from its parent's, so an element is
+    described once however many blocks it holds.
+    """
+    i = len(stack) - 1
+    while i >= 0 and stack[i][6] is None:
+        i -= 1
+    window = stack[i][6] if i >= 0 else _EMPTY_WINDOW
+    for frame in stack[i + 1:]:
+        desc = frame[5]
+        if desc is None:
+            desc = frame[5] = _describe(frame[0].attributes, frame[1])
+        window = frame[6] = _extend_window(window, desc)
+    return window
+
+
+def _extend_window(window: tuple, desc: tuple[str, tuple[str, ...]]) -> tuple:
+    """The window of an element described by ``desc`` whose parent has ``window``."""
+    labels, words, flat, path = window
+    label, own = desc
+    if len(labels) >= _PATH_DEPTH:
+        oldest = labels[0]
+        labels = labels[1:] + (label,)
+        if oldest:  # it leads the path: drop "oldest>"
+            path = path[len(oldest) + 1:]
+    else:
+        labels += (label,)
+    if label:
+        path = f"{path}>{label}" if path else label
+    if len(words) >= _TOKEN_DEPTH:
+        flat = flat[len(words[0]):] + own
+        words = words[1:] + (own,)
+    else:
+        flat += own
+        words += (own,)
+    return labels, words, flat, path
+
+
+def _block_context(stack: list[list]) -> tuple:
+    """The Block fields of a block cut with this stack, except index, text and link_chars:
+    ``(kind, path, dom_tokens, container, depth, heading, in_list, in_table, in_article)``.
+
+    Siblings with the same tag, description, blockness and flags (the paragraphs of a
+    story, the items of a menu) get the same fields, so each takes them from its parent's
+    memo of the previous such sibling.
+    """
+    top = stack[-1]
+    desc = top[5]
+    if desc is None:
+        desc = top[5] = _describe(top[0].attributes, top[1])
+    parent = stack[-2] if len(stack) > 1 else None
+    if parent is not None:
+        memo = parent[8]
+        if memo is not None and memo[0] == top[1] and memo[1] == top[2] and memo[2] == top[4] and memo[3] == desc:
+            top[6] = memo[4]
+            return memo[5]
+    window = top[6] or _window(stack)
+    owner_i = len(stack) - 1
+    while owner_i > 0 and not stack[owner_i][2]:
+        owner_i -= 1
+    owner = stack[owner_i]  # the nearest block element; _window described it
+    tag = owner[1]
+    flags = top[4]
+    context = (_KIND.get(tag, "block"), window[3], window[2] + _owner_suffix(tag, owner[5][1]),
+               stack[owner_i - 1][3] if owner_i > 0 else -1, len(stack), (flags & _IN_HEADING) != 0,
+               (flags & _IN_LIST) != 0, (flags & _IN_TABLE) != 0, (flags & _IN_ARTICLE) != 0)
+    if parent is not None:
+        parent[8] = (top[1], top[2], flags, desc, window, context)
+    return context
+
+
+def _cut_block(blocks: list[Block], parts: list[str], full: bool, link_chars: int, stack: list[list],
+               max_chars: int) -> None:
+    """Turn the collected text into a block and empty ``parts``.
+
+    ``parts`` only ever holds texts with a non-space character, so the block is never empty.
+    """
+    if full:  # already collapsed and cut by the compaction in _walk
+        text = parts[0]
+    else:
+        text = " ".join(parts)
+        text = " ".join(text.split()) if len(text) <= max_chars else collapse_whitespace(text, max_chars)
+    parts.clear()
+    top = stack[-1]
+    context = top[7]
+    if context is None:
+        context = top[7] = _block_context(stack)
+    kind, path, tokens, container, depth, heading, in_list, in_table, in_article = context
+    blocks.append(Block(len(blocks), text, kind, path, tokens, container, link_chars, depth,
+                        heading, in_list, in_table, in_article))
+
+
 def _walk(start, limits: Limits) -> list[Block]:
+    """The blocks under ``start``, in one pass over the DOM with an explicit stack."""
     blocks: list[Block] = []
-    parts: list[str] = []
+    parts: list[str] = []  # the texts of the block being collected
     parts_len = 0
     full = False  # the current block already holds max_block_chars characters
     link_chars = 0
-    stack: list[list] = []  # open elements, see _frame
-    heading = in_list = in_table = in_article = in_link = 0
+    flags = 0  # of the innermost open element
     serial = 0
-    visited = 0
+    nodes_left = limits.max_nodes
     max_blocks = limits.max_blocks
     max_chars = limits.max_block_chars
     max_depth = limits.max_depth
-    max_nodes = limits.max_nodes
     compact_at = 4 * max_chars
-    block_tags = BLOCK_TAGS
-    skip_tags = SKIP_TAGS
-    counted = _COUNTED
-
-    def flush() -> bool:
-        """Turn the collected text into a block; True when the page has all the blocks it may have."""
-        nonlocal link_chars, parts_len, full
-        if full:  # already collapsed and cut by the compaction below
-            text = parts[0]
-        else:
-            text = " ".join(parts)
-            text = " ".join(text.split()) if len(text) <= max_chars else collapse_whitespace(text, max_chars)
-        parts.clear()
-        parts_len = 0
-        full = False
-        chars = link_chars
-        link_chars = 0
-        if not text:
-            return False
-        top = stack[-1]
-        context = top[8]
-        if context is None:
-            context = top[8] = _block_context(stack)
-        blocks.append(Block(len(blocks), text, context[2], context[0], context[1], context[3], chars,
-                            len(stack), heading > 0, in_list > 0, in_table > 0, in_article > 0))
-        return len(blocks) >= max_blocks
-
-    stack.append(_frame(start, start.tag or "body", True, 0, False))
-    cur = start.child
+    text_id = _TEXT_ID
+    # tag id -> (tag, _tag_code). Per page: lexbor numbers unknown tags per document. (An
+    # <svg> child can share an id with an HTML tag of another case, clipPath and clippath,
+    # but the walk never enters <svg> or <math>.)
+    codes: dict[int, tuple[str | None, int]] = {}
+    stack: list[list] = [[start, start.tag or "body", True, 0, 0, None, None, None, None]]
+    cur = start.first_child
     while True:
-        if cur is None:
+        if cur is None:  # the innermost open element ends
             if len(stack) <= 1:
                 break
             frame = stack[-1]
-            if frame[2] and parts and flush():
-                return blocks
+            if parts and frame[2]:
+                _cut_block(blocks, parts, full, link_chars, stack, max_chars)
+                if len(blocks) >= max_blocks:
+                    return blocks
+                parts_len = link_chars = 0
+                full = False
             stack.pop()
-            tag = frame[1]
-            if tag in counted:
-                if tag in _HEADINGS:
-                    heading -= 1
-                elif tag in _LISTS:
-                    in_list -= 1
-                elif tag == "table":
-                    in_table -= 1
-                elif tag == "a":
-                    in_link -= 1
-            if frame[5]:
-                in_article -= 1
+            flags = stack[-1][4]
             cur = frame[0].next
             continue
-        visited += 1
-        if visited > max_nodes:
+        nodes_left -= 1
+        if nodes_left < 0:
             break
-        tag = cur.tag
-        if tag == "-text":
+        tag_id = cur.tag_id
+        if tag_id == text_id:
             if not cur.is_empty_text_node:
                 text = cur.text_content
                 if text and not text.isspace():
-                    if in_link:
+                    if flags & _IN_LINK:
                         link_chars += len(text.strip())
                     if not full:
                         parts.append(text)
@@ -512,39 +597,50 @@ def _walk(start, limits: Limits) -> list[Block]:
                             full = parts_len >= max_chars
             cur = cur.next
             continue
-        if tag is None or tag[0] == "-" or tag in skip_tags:
+        known = codes.get(tag_id)
+        if known is None:
+            tag = cur.tag
+            known = codes[tag_id] = (tag, _tag_code(tag))
+        tag, code = known
+        if code & (_SKIP | _BREAK):
+            if parts and code & _BREAK:
+                _cut_block(blocks, parts, full, link_chars, stack, max_chars)
+                if len(blocks) >= max_blocks:
+                    return blocks
+                parts_len = link_chars = 0
+                full = False
             cur = cur.next
             continue
-        child = cur.child
-        if child is None or tag == "br" or tag == "hr":
-            if parts and (tag in block_tags or tag == "br" or tag == "hr") and flush():
-                return blocks
+        child = cur.first_child
+        if child is None:  # an empty element: only a block element ends the current block
+            if parts and code & _BLOCK:
+                _cut_block(blocks, parts, full, link_chars, stack, max_chars)
+                if len(blocks) >= max_blocks:
+                    return blocks
+                parts_len = link_chars = 0
+                full = False
             cur = cur.next
             continue
         serial += 1
-        flat = len(stack) >= max_depth
-        is_block = tag in block_tags and not flat
-        if is_block and parts and flush():
-            return blocks
-        frame = [cur, tag, is_block, serial, flat, False, _NO_DESC if flat else None, None, None]
+        flags |= code & _INHERITED
+        if len(stack) >= max_depth:  # too deep: the element is read as part of its parent
+            frame = [cur, tag, False, serial, flags, _NO_DESC, None, None, None]
+        else:
+            is_block = (code & _BLOCK) != 0
+            if is_block and parts:
+                _cut_block(blocks, parts, full, link_chars, stack, max_chars)
+                if len(blocks) >= max_blocks:
+                    return blocks
+                parts_len = link_chars = 0
+                full = False
+            frame = [cur, tag, is_block, serial, flags, None, None, None, None]
+            if code & _MAYBE_MAIN:
+                desc = frame[5] = _describe(cur.attributes, tag)
+                if not _MAIN_WORDS.isdisjoint(desc[1]):
+                    flags |= _IN_ARTICLE
+                    frame[4] = flags
         stack.append(frame)
-        if tag in counted:
-            if tag in _HEADINGS:
-                heading += 1
-            elif tag in _LISTS:
-                in_list += 1
-            elif tag == "table":
-                in_table += 1
-            elif tag == "a":
-                in_link += 1
-            if tag in _ARTICLE:
-                frame[5] = True
-                in_article += 1
-        elif not flat and (tag == "div" or tag == "section") and not _MAIN_WORDS.isdisjoint(
-                _frame_describe(frame)[1]):
-            frame[5] = True
-            in_article += 1
         cur = child
     if parts:
-        flush()
+        _cut_block(blocks, parts, full, link_chars, stack, max_chars)
     return blocks
