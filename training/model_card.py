@@ -83,9 +83,10 @@ def render_model_card(manifest: dict[str, Any], command: str) -> str:
         for name, view in (cv.get("views") or {}).items():
             overall = view["systems"]["storyfilter"]["overall"]
             keep = view["systems"]["keep-everything"]["overall"]
+            leaked = overall.get("without_leaked")
             parts += ["", f"On the {name} view ({view['pages']} pages) at threshold {view['threshold']}: "
                       f"page word F1 {overall['word_f1']:.3f} against {keep['word_f1']:.3f} for keeping every "
-                      f"line; {overall['without_leaked']:.1%} of `without` snippets leaked."]
+                      "line" + ("" if leaked is None else f"; {leaked:.1%} of `without` snippets leaked") + "."]
     else:
         parts.append("Not run for this model (trained with `--cv-folds 0`).")
     parts += ["", "## Reproduce", "```", command, "```", "",
