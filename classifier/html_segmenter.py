@@ -602,18 +602,9 @@ def _walk(start, limits: Limits) -> list[Block]:
             tag = cur.tag
             known = codes[tag_id] = (tag, _tag_code(tag))
         tag, code = known
-        if code & (_SKIP | _BREAK):
-            if parts and code & _BREAK:
-                _cut_block(blocks, parts, full, link_chars, stack, max_chars)
-                if len(blocks) >= max_blocks:
-                    return blocks
-                parts_len = link_chars = 0
-                full = False
-            cur = cur.next
-            continue
-        child = cur.first_child
-        if child is None:  # an empty element: only a block element ends the current block
-            if parts and code & _BLOCK:
+        child = None if code & (_SKIP | _BREAK) else cur.first_child
+        if child is None:  # skipped, a <br>/<hr>, or empty: a break or an empty block element ends the block
+            if parts and (code & _BREAK or code & (_BLOCK | _SKIP) == _BLOCK):
                 _cut_block(blocks, parts, full, link_chars, stack, max_chars)
                 if len(blocks) >= max_blocks:
                     return blocks

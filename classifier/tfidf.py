@@ -116,29 +116,26 @@ class TokenTfidf(TransformerMixin, BaseEstimator):
         return names
 
     # ----- transform -------------------------------------------------------------------
-    @property
-    def table(self) -> GramTable:
-        """The vocabulary as a :class:`GramTable` of gram hashes, built on first use."""
-        table = self.__dict__.get("_table")
+    def _cached_table(self, slot: str, hash_grams) -> GramTable:
+        """The vocabulary as a :class:`GramTable` keyed by ``hash_grams``, built on first use."""
+        table = self.__dict__.get(slot)
         if table is None or table.source is not self.vocabulary_:
             grams = list(self.vocabulary_)
-            table = GramTable(gram_hashes(grams), np.fromiter(self.vocabulary_.values(), dtype=np.int64,
-                                                              count=len(grams)))
+            table = GramTable(hash_grams(grams), np.fromiter(self.vocabulary_.values(), dtype=np.int64,
+                                                             count=len(grams)))
             table.source = self.vocabulary_
-            self.__dict__["_table"] = table
+            self.__dict__[slot] = table
         return table
 
     @property
+    def table(self) -> GramTable:
+        """The vocabulary keyed by the gram hashes of :mod:`classifier.tokens` (stable across processes)."""
+        return self._cached_table("_table", gram_hashes)
+
+    @property
     def string_table(self) -> GramTable:
-        """The vocabulary keyed by Python's string hashes (for whole tokens), built on first use."""
-        table = self.__dict__.get("_string_table")
-        if table is None or table.source is not self.vocabulary_:
-            grams = list(self.vocabulary_)
-            table = GramTable(_string_hashes(grams), np.fromiter(self.vocabulary_.values(), dtype=np.int64,
-                                                                 count=len(grams)))
-            table.source = self.vocabulary_
-            self.__dict__["_string_table"] = table
-        return table
+        """The vocabulary keyed by Python's string hashes (whole tokens; valid in this process only)."""
+        return self._cached_table("_string_table", _string_hashes)
 
     def weights(self, docs: Docs) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``(rows, cols, values)`` of the non-zero TF-IDF entries, rows in order."""
