@@ -345,3 +345,17 @@ def test_process_help_lists_commands(cli_env):
     assert proc.returncode == 0
     for command in ("extract", "train", "eval"):
         assert command in proc.stdout.decode()
+
+
+def test_extract_extracted_uses_the_post_filter_threshold(model_copy, unseen_pages, tmp_path):
+    """--extracted cuts text at the manifest's postfilter_threshold (set to 1.0 here: nothing passes)."""
+    manifest_path = model_copy / "text" / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    manifest["postfilter_threshold"] = 1.0
+    manifest_path.write_text(json.dumps(manifest))
+    path = tmp_path / "page.txt"
+    path.write_text(unseen_pages[1].text, encoding="utf-8")
+    plain = run("extract", path, "--mode", "text", "--model", model_copy)
+    extracted = run("extract", path, "--mode", "text", "--extracted", "--model", model_copy)
+    assert plain.exit_code == extracted.exit_code == 0
+    assert plain.stdout.strip() and extracted.stdout == ""
