@@ -62,6 +62,14 @@ class TokenTfidf(TransformerMixin, BaseEstimator):
             return np.concatenate((hashes, pairs)), np.concatenate((rows, pair_rows))
         return hashes, rows
 
+    def __getstate__(self) -> dict:
+        """Pickle without the lookup tables: the string table holds this process's string hashes,
+        which mean nothing in another process (``PYTHONHASHSEED``); both are rebuilt on first use."""
+        state = super().__getstate__()
+        state.pop("_table", None)
+        state.pop("_string_table", None)
+        return state
+
     def _whole_tokens(self, docs: Docs) -> bool:
         """Token lists (DOM words) are looked up whole, by their string hash, when only unigrams are wanted."""
         return not isinstance(docs, BlockTokens) and self.ngram_max < 2

@@ -2,7 +2,13 @@
 agree with their plain (regex, dict) definitions."""
 from __future__ import annotations
 
+import json
+import os
+import pickle
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 from hypothesis import given, settings
@@ -80,3 +86,21 @@ def test_character_counts_equal_the_regular_expressions(texts):
     for i, text in enumerate(texts):
         expected = [len(p.findall(text)) for p in _COUNTS] + [float(text[:1].islower())]
         assert counts[i].tolist() == expected, text
+
+
+def test_a_pickled_model_scores_the_same_in_a_process_with_other_string_hashes(tmp_path):
+    """The DOM table is keyed by Python's per-process string hashes; pickling must not carry it."""
+    from classifier import load_model
+
+    model = load_model()
+    page = (Path(__file__).parent / "pages" / "recommended.html").read_bytes()
+    expected = [b.score for b in model.filter_html(page).blocks]
+    (tmp_path / "model.pkl").write_bytes(pickle.dumps(model))
+    (tmp_path / "page.html").write_bytes(page)
+    script = ("import pickle, sys, json; m = pickle.load(open(sys.argv[1], 'rb')); "
+              "print(json.dumps([b.score for b in m.filter_html(open(sys.argv[2], 'rb').read()).blocks]))")
+    root = Path(__file__).resolve().parent.parent
+    env = {**os.environ, "PYTHONHASHSEED": "12345", "PYTHONPATH": str(root)}
+    out = subprocess.run([sys.executable, "-c", script, str(tmp_path / "model.pkl"), str(tmp_path / "page.html")],
+                         capture_output=True, text=True, env=env, timeout=120, check=True)
+    assert json.loads(out.stdout) == expected
