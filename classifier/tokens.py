@@ -52,20 +52,26 @@ def word_tokens(text: str, cap: int) -> list[str]:
 
 
 class _Powers:
-    """P**i and P**-i modulo 2**64, grown on demand and shared by all calls."""
+    """P**i and P**-i modulo 2**64, grown on demand and shared by all calls.
+
+    Both arrays live in one tuple that is replaced whole, so a thread reading them
+    while another grows them sees a matching pair.
+    """
 
     def __init__(self) -> None:
-        self.up = np.ones(1, dtype=np.uint64)
-        self.down = np.ones(1, dtype=np.uint64)
+        one = np.ones(1, dtype=np.uint64)
+        self.pair = (one, one)
 
     def get(self, n: int) -> tuple[np.ndarray, np.ndarray]:
-        if len(self.up) < n:
-            size = max(n, 2 * len(self.up), 1 << 16)
+        up, down = self.pair
+        if len(up) < n:
+            size = max(n, 2 * len(up), 1 << 16)
             one = np.ones(1, dtype=np.uint64)
             with np.errstate(over="ignore"):
-                self.up = np.concatenate((one, np.cumprod(np.full(size - 1, _P, dtype=np.uint64))))
-                self.down = np.concatenate((one, np.cumprod(np.full(size - 1, _P_INVERSE, dtype=np.uint64))))
-        return self.up[:n], self.down[:n]
+                up = np.concatenate((one, np.cumprod(np.full(size - 1, _P, dtype=np.uint64))))
+                down = np.concatenate((one, np.cumprod(np.full(size - 1, _P_INVERSE, dtype=np.uint64))))
+            self.pair = (up, down)
+        return up[:n], down[:n]
 
 
 _POWERS = _Powers()
