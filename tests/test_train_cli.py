@@ -359,3 +359,18 @@ def test_extract_extracted_uses_the_post_filter_threshold(model_copy, unseen_pag
     extracted = run("extract", path, "--mode", "text", "--extracted", "--model", model_copy)
     assert plain.exit_code == extracted.exit_code == 0
     assert plain.stdout.strip() and extracted.stdout == ""
+
+
+def test_extract_view_lines_up_with_pages_across_mixed_sources(tmp_path, synthetic_pages, pages_jsonl):
+    """Labelled blocks have no extract view: their own pages stand in, so the view stays index for index."""
+    from training.train import load_examples
+
+    blocks = tmp_path / "blocks.jsonl"
+    blocks.write_text("".join(json.dumps(r) + "\n" for p in synthetic_pages[:4] for r in labelled_rows(p)))
+    for sources in ([blocks, pages_jsonl], [pages_jsonl, blocks]):
+        examples = load_examples(sources, "text", progress=False)
+        view = examples.views["extract"]
+        assert len(view.pages) == len(view.labels) == len(examples.pages)
+        assert [s.id for s in view.sources] == [s.id for s in examples.sources]
+        labelled = [i for i, s in enumerate(examples.sources) if not hasattr(s, "main_text")]
+        assert len(labelled) == 4 and all(view.pages[i] is examples.pages[i] for i in labelled)

@@ -43,6 +43,15 @@ class Examples:
     #: Other renderings of the same pages, index for index, scored out of fold but never trained on.
     views: dict[str, "Examples"] = field(default_factory=dict)
 
+    def extend(self, other: "Examples", start: int = 0, stop: int | None = None) -> None:
+        """Append ``other``'s pages ``start:stop`` (not its views)."""
+        pick = slice(start, stop)
+        self.pages += other.pages[pick]
+        self.labels += other.labels[pick]
+        self.groups += other.groups[pick]
+        self.sources += other.sources[pick]
+        self.teasers += other.teasers[pick] if other.teasers else [[False] * len(p) for p in other.pages[pick]]
+
 
 def page_html_blocks(page: GoldPage) -> list[Block]:
     """Decode and segment a gold page's HTML (empty list for a page that cannot be read)."""

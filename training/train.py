@@ -41,26 +41,12 @@ def load_examples(sources: Sequence[str | Path], mode: str, seed: int = 0, progr
             part = build_examples(read_pages_jsonl(source), mode, seed, progress)
         else:
             part = labelled_examples(read_labelled_blocks(source), mode)
-        merged.pages += part.pages
-        merged.labels += part.labels
-        merged.groups += part.groups
-        merged.sources += part.sources
-        merged.teasers += part.teasers or [[False] * len(p) for p in part.pages]
-        for name in set(merged.views) | set(part.views):  # a source without a view lends its own pages
+        before = len(merged.pages)
+        for name in set(merged.views) | set(part.views):
             view = merged.views.setdefault(name, Examples([], [], [], [], []))
-            if len(view.pages) < len(merged.pages) - len(part.pages):  # earlier sources had no such view
-                missing = range(len(view.pages), len(merged.pages) - len(part.pages))
-                view.pages += [merged.pages[i] for i in missing]
-                view.labels += [merged.labels[i] for i in missing]
-                view.groups += [merged.groups[i] for i in missing]
-                view.sources += [merged.sources[i] for i in missing]
-                view.teasers += [merged.teasers[i] for i in missing]
-            own = part.views.get(name, part)
-            view.pages += own.pages
-            view.labels += own.labels
-            view.groups += own.groups
-            view.sources += own.sources
-            view.teasers += own.teasers or [[False] * len(p) for p in own.pages]
+            view.extend(merged, len(view.pages), before)  # earlier sources without this view lend their pages
+            view.extend(part.views.get(name, part))
+        merged.extend(part)
     if not merged.pages:
         raise TrainingDataError("the training data holds no page with text")
     flat = np.concatenate([np.asarray(y) for y in merged.labels])
