@@ -26,7 +26,7 @@ class GramTable:
         self._shift = np.uint64(64 - bits)
         self._mask = (1 << bits) - 1
         self.keys = np.zeros(1 << bits, dtype=np.uint64)
-        self.columns = np.full(1 << bits, -1, dtype=np.int64)
+        self.columns = np.full(1 << bits, -1, dtype=np.int32)  # columns fit in 32 bits; half the memory
         pending = np.arange(len(hashes))
         slots = (hashes >> self._shift).astype(np.int64)
         while len(pending):  # each round fills the free slots wanted, one key each
