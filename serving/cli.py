@@ -1,4 +1,4 @@
-"""The ``storyfilter`` command line: extract, train, eval."""
+"""The ``storyfilter`` command line: extract, train, eval, serve."""
 from __future__ import annotations
 
 import json
@@ -189,6 +189,52 @@ def evaluate(corpus: tuple[Path, ...], model_dir: Path | None, mode: str, cv_fol
             json_out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
         except OSError as err:
             _fail(f"{json_out}: {err.strerror or err}")
+
+
+@main.command()
+@click.option("--host", default=None, help="Address to listen on  [default: 127.0.0.1; env STORYFILTER_HOST]")
+@click.option("--port", type=click.IntRange(0, 65535), default=None,
+              help="Port to listen on  [default: 8000; env STORYFILTER_PORT]")
+@click.option("--model", "model_dir", type=click.Path(path_type=Path), default=None,
+              help="Model directory  [default: the shipped models; env STORYFILTER_MODEL_DIR]")
+@click.option("--api-key", default=None,
+              help="Require this key in the X-API-Key header on /v1/*  [env STORYFILTER_API_KEY]")
+@click.option("--max-body-bytes", type=click.IntRange(1), default=None,
+              help="Largest request body  [default: 16 MiB; env STORYFILTER_MAX_BODY_BYTES]")
+@click.option("--max-batch", type=click.IntRange(1), default=None,
+              help="Most pages per batch request  [default: 64; env STORYFILTER_MAX_BATCH]")
+@click.option("--max-blocks", type=click.IntRange(1), default=None,
+              help="Blocks kept per page  [default: 20000; env STORYFILTER_MAX_BLOCKS]")
+@click.option("--time-budget", type=click.FloatRange(0, min_open=True), default=None,
+              help="Seconds per request, checked between pages  [default: 30; env STORYFILTER_TIME_BUDGET]")
+@click.option("--workers", type=click.IntRange(1, 64), default=None,
+              help="Worker processes  [default: 1; env STORYFILTER_WORKERS]")
+@click.option("--log-level", type=click.Choice(["critical", "error", "warning", "info", "debug"]),
+              default="info", show_default=True)
+def serve(host: str | None, port: int | None, model_dir: Path | None, api_key: str | None,
+          max_body_bytes: int | None, max_batch: int | None, max_blocks: int | None,
+          time_budget: float | None, workers: int | None, log_level: str) -> None:
+    """Run the HTTP scoring service (flags win over STORYFILTER_* variables)."""
+    import os
+
+    try:
+        import uvicorn
+
+        from serving.settings import Settings, ValidationError
+    except ImportError as err:
+        _fail(f"the service needs its extra: pip install 'storyfilter[serve]' ({err})")
+    try:
+        settings = Settings.from_env(model_dir=model_dir, host=host, port=port, api_key=api_key,
+                                     max_body_bytes=max_body_bytes, max_batch=max_batch, max_blocks=max_blocks,
+                                     time_budget=time_budget, workers=workers)
+    except ValidationError as err:
+        _fail("bad setting: " + "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in err.errors()), 2)
+    if settings.model_dir is not None and not settings.model_dir.exists():
+        _fail(f"{settings.model_dir}: no such model directory", 2)
+    # Every worker process builds its own app from the environment, so the settings travel there.
+    os.environ.update(settings.to_env())
+    uvicorn.run("serving.app:app_from_env", factory=True, host=settings.host, port=settings.port,
+                workers=settings.workers, log_level=log_level, server_header=False)
 
 
 if __name__ == "__main__":  # pragma: no cover

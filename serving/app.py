@@ -1,0 +1,178 @@
+"""The scoring service: ``create_app(settings)`` builds the FastAPI app.
+
+The model loads once, in a background thread started by the lifespan, so
+``/healthz`` answers at once and ``/readyz`` says 503 until scoring can start.
+Scoring endpoints are plain ``def``: FastAPI runs them in its threadpool, so
+CPU-bound scoring never blocks the event loop. No endpoint fetches a URL.
+"""
+from __future__ import annotations
+
+import hmac
+import logging
+import threading
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+
+from classifier import __version__
+from classifier.api import StoryFilter, load_model
+
+from .errors import ApiError, install_error_handlers
+from .metrics import Metrics
+from .middleware import BodyLimitMiddleware, MetricsMiddleware
+from .schemas import BatchRequest, BatchResult, ErrorBody, Health, ModelDetails, ModelInfo, ScoreRequest, ScoreResult
+from .scoring import Deadline, score_batch, score_one
+from .settings import Settings
+
+log = logging.getLogger("storyfilter.serving")
+
+Loader = Callable[[Settings], StoryFilter]
+
+
+def default_loader(settings: Settings) -> StoryFilter:
+    """The models named by the settings (the shipped ones by default), with the service's limits."""
+    return load_model(settings.model_dir, limits=settings.limits())
+
+
+class ModelHolder:
+    """The loaded model, or why there is none yet; read by every request."""
+
+    def __init__(self) -> None:
+        self.model: StoryFilter | None = None
+        self.error: str | None = None
+        self.done = threading.Event()  # set when loading finished, loaded or not
+
+    def load(self, loader: Loader, settings: Settings, on_loaded: Callable[[StoryFilter], None]) -> None:
+        try:
+            model = loader(settings)
+            on_loaded(model)
+            self.model = model
+            log.info("model loaded: %s", ", ".join(f"{m.name} {m.version}" for m in model.models.values()))
+        except Exception as err:  # a model that cannot load keeps the service unready, and says why
+            self.error = f"model failed to load: {err}"
+            log.error("%s", self.error)
+        finally:
+            self.done.set()
+
+    def require(self) -> StoryFilter:
+        if self.model is None:
+            raise ApiError(503, "not_ready", self.error or "the model is still loading", {"Retry-After": "1"})
+        return self.model
+
+
+def _errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    return {s: {"model": ErrorBody} for s in statuses}
+
+
+def _model_details(model: StoryFilter) -> list[ModelDetails]:
+    out = []
+    for mode, loaded in model.models.items():
+        cv = loaded.manifest.get("cross_validation") or None
+        metrics = None
+        if cv:
+            metrics = {k: cv.get(k) for k in ("folds", "grouped_by", "threshold", "pages")}
+            metrics["overall"] = ((cv.get("systems") or {}).get("storyfilter") or {}).get("overall")
+        out.append(ModelDetails(mode=mode, name=loaded.name, version=loaded.version,  # type: ignore[arg-type]
+                                labels=list(loaded.manifest.get("labels", ["boilerplate", "story"])),
+                                threshold=loaded.threshold, postfilter_threshold=loaded.postfilter_threshold,
+                                metrics=metrics))
+    return out
+
+
+def create_app(settings: Settings | None = None, loader: Loader = default_loader) -> FastAPI:
+    """The app for these settings; ``loader`` builds the model (replace it in tests)."""
+    settings = settings or Settings()
+    metrics = Metrics()
+    holder = ModelHolder()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        threading.Thread(target=holder.load, args=(loader, settings, metrics.set_model),
+                         name="storyfilter-model-load", daemon=True).start()
+        yield
+
+    app = FastAPI(title="storyfilter", version=__version__, lifespan=lifespan,
+                  description="Keep the story of a web page; drop recommendations, related links, navigation "
+                              "and other clutter. Pages are sent in the body; no URL is ever fetched.")
+    app.state.settings, app.state.metrics, app.state.holder = settings, metrics, holder
+    install_error_handlers(app, metrics.count_error)
+
+    # The checks below are async: they never block, so they stay on the event loop
+    # instead of costing a threadpool hop on every request.
+    async def require_api_key(request: Request) -> None:
+        expected = settings.api_key
+        if expected is None:
+            return
+        given = request.headers.get("x-api-key", "")
+        if not hmac.compare_digest(given.encode(), expected.get_secret_value().encode()):
+            raise ApiError(401, "unauthorized", "missing or wrong X-API-Key header",
+                           {"WWW-Authenticate": "X-API-Key"})
+
+    async def require_json(request: Request) -> None:
+        media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if media != "application/json" and not (media.startswith("application/") and media.endswith("+json")):
+            raise ApiError(415, "unsupported_media_type", "send the body as application/json")
+
+    async def ready_model() -> StoryFilter:
+        return holder.require()
+
+    scoring = [Depends(require_api_key), Depends(require_json)]
+
+    @app.post("/v1/score", response_model=ScoreResult, dependencies=scoring, tags=["scoring"],
+              responses=_errors(400, 401, 413, 415, 422, 503))
+    def score(req: ScoreRequest, model: StoryFilter = Depends(ready_model)) -> Response:
+        """Score one page: the story text and every block with P(story)."""
+        result, blocks = score_one(model, req, Deadline.after(settings.time_budget))
+        metrics.count_scored(req.mode, 1, blocks)
+        return JSONResponse(result)
+
+    @app.post("/v1/score/batch", response_model=BatchResult, dependencies=scoring, tags=["scoring"],
+              responses=_errors(401, 413, 415, 422, 503))
+    def score_many(req: BatchRequest, model: StoryFilter = Depends(ready_model)) -> Response:
+        """Score many pages in one model call per mode; a page that fails holds its error in place."""
+        if len(req.pages) > settings.max_batch:
+            raise ApiError(413, "batch_too_large",
+                           f"{len(req.pages)} pages; at most {settings.max_batch} per batch")
+        results, scored = score_batch(model, req.pages, Deadline.after(settings.time_budget))
+        for mode, (pages, blocks) in scored.items():
+            metrics.count_scored(mode, pages, blocks)
+        for item in results:
+            if "error" in item:
+                metrics.count_error(item["error"]["code"])
+        return JSONResponse({"results": results})
+
+    @app.get("/v1/model", response_model=ModelInfo, dependencies=[Depends(require_api_key)], tags=["model"],
+             responses=_errors(401, 503))
+    def model_info(model: StoryFilter = Depends(ready_model)) -> ModelInfo:
+        """The loaded models: name, version, labels, thresholds and cross-validated metrics."""
+        return ModelInfo(models=_model_details(model))
+
+    @app.get("/healthz", response_model=Health, tags=["health"])
+    async def healthz() -> Health:
+        """The process answers (liveness); says nothing about the model."""
+        return Health(status="ok")
+
+    @app.get("/readyz", response_model=Health, tags=["health"], responses=_errors(503))
+    async def readyz() -> Health:
+        """200 once the model is loaded and requests can be scored (readiness)."""
+        holder.require()
+        return Health(status="ready")
+
+    @app.get("/metrics", tags=["health"], response_class=Response)
+    async def prometheus() -> Response:
+        """Prometheus metrics of this worker process."""
+        return Response(metrics.render(), media_type=metrics.content_type)
+
+    known = frozenset(getattr(r, "path", "") for r in app.routes)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes,
+                       on_reject=lambda: metrics.count_error("too_large"))
+    app.add_middleware(MetricsMiddleware, observe=metrics.observe_request, known_paths=known)
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """Factory for uvicorn workers: settings come from ``STORYFILTER_*`` variables."""
+    return create_app(Settings.from_env())

@@ -1,0 +1,100 @@
+"""Pure ASGI middleware: the body size limit and request metrics.
+
+The size limit counts bytes as they arrive instead of trusting Content-Length
+(which a client may omit, with chunked encoding, or get wrong).
+"""
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+
+async def _send_error(send: Send, status: int, code: str, message: str) -> None:
+    body = json.dumps({"error": {"code": code, "message": message}}).encode()
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+                            (b"connection", b"close")]})
+    await send({"type": "http.response.body", "body": body})
+
+
+class BodyLimitMiddleware:
+    """Reads the request body up to ``max_bytes``, answering 413 as soon as it is longer.
+
+    The body is read here in full (the endpoints need all of it anyway) and replayed
+    to the app, so no handler ever sees more than the limit.
+    """
+
+    def __init__(self, app: ASGIApp, max_bytes: int, on_reject: Callable[[], None] | None = None) -> None:
+        self.app, self.max_bytes, self.on_reject = app, max_bytes, on_reject
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            await self._reject(send)
+            return
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_bytes:
+                await self._reject(send)
+                return
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        sent = False
+
+        async def replay() -> Message:
+            nonlocal sent
+            if not sent:
+                sent = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+    async def _reject(self, send: Send) -> None:
+        if self.on_reject:
+            self.on_reject()
+        await _send_error(send, 413, "too_large", f"request body is over {self.max_bytes:,} bytes")
+
+
+class MetricsMiddleware:
+    """Counts every request by route template and status, and times it."""
+
+    def __init__(self, app: ASGIApp, observe: Callable[[str, str, int, float], None],
+                 known_paths: frozenset[str] = frozenset()) -> None:
+        self.app, self.observe, self.known_paths = app, observe, known_paths
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start = time.perf_counter()
+        status = 500
+
+        async def send_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_status)
+        finally:
+            route = scope.get("route")
+            # The route template, never the raw path: unknown paths must not grow the label set.
+            endpoint = getattr(route, "path", None) or (
+                scope["path"] if scope["path"] in self.known_paths else "unmatched")
+            self.observe(endpoint, scope["method"], status, time.perf_counter() - start)

@@ -1,0 +1,126 @@
+"""Request and response bodies of the scoring service: pydantic at the HTTP boundary only.
+
+Responses are built from ``FilterResult.to_dict()`` and sent as they are; the
+response models here describe them in the OpenAPI schema.
+"""
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+_PAGE_EXAMPLE = "<html><body><nav>Home</nav><article><h1>Title</h1><p>The story.</p></article></body></html>"
+_RESULT_EXAMPLE = {
+    "model": {"name": "storyfilter-html", "version": "0.1.0"}, "mode": "html", "story_text": "Title\n\nThe story.",
+    "blocks": [{"index": 0, "text": "Home", "label": "boilerplate", "score": 0.03, "kind": "list_item",
+                "path": "body>nav"},
+               {"index": 1, "text": "The story.", "label": "story", "score": 0.97, "kind": "paragraph",
+                "path": "body>article>p"}]}
+
+
+class ScoreRequest(BaseModel):
+    """One page: raw HTML or plain text (exactly one of them)."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"html": _PAGE_EXAMPLE, "url": "https://example.org/story"},
+        {"text": "Title\nThe story, one paragraph a line.\nRead more: other story", "threshold": 0.6},
+        {"text": "Text another extractor already cleaned.", "extracted": True, "include_blocks": False}]})
+
+    html: str | None = Field(None, description="The page as HTML.")
+    text: str | None = Field(None, description="The page as plain text, one paragraph a line.")
+    url: str | None = Field(None, max_length=8192, description="Recorded only; never fetched.")
+    threshold: float | None = Field(None, ge=0.0, le=1.0,
+                                    description="Keep blocks with P(story) at or above this (default: the model's).")
+    include_blocks: bool = Field(True, description="Return every block with its score, not only the story text.")
+    extracted: bool = Field(False, description="Text is another extractor's output: use the post-filter threshold.")
+
+    @model_validator(mode="after")
+    def _one_page(self) -> "ScoreRequest":
+        if (self.html is None) == (self.text is None):
+            raise ValueError("give exactly one of 'html' or 'text'")
+        return self
+
+    @property
+    def mode(self) -> Literal["html", "text"]:
+        return "html" if self.html is not None else "text"
+
+    @property
+    def page(self) -> str:
+        return self.html if self.html is not None else self.text  # type: ignore[return-value]
+
+
+class BatchRequest(BaseModel):
+    """Many pages scored together; the count is bounded by the server's ``max_batch``."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"pages": [{"html": _PAGE_EXAMPLE}, {"text": "Title\nThe story.", "include_blocks": False}]}]})
+
+    pages: list[ScoreRequest] = Field(..., min_length=1)
+
+
+class ModelRef(BaseModel):
+    name: str
+    version: str
+
+
+class BlockOut(BaseModel):
+    index: int
+    text: str
+    label: str = Field(..., description="'story' or 'boilerplate'.")
+    score: float = Field(..., description="P(story) in [0, 1].")
+    kind: str
+    path: str | None = Field(None, description="CSS-like DOM path in HTML mode; null in text mode.")
+
+
+class ScoreResult(BaseModel):
+    """The JSON result (the same as ``storyfilter extract --format json``)."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [_RESULT_EXAMPLE]})
+
+    model: ModelRef
+    mode: Literal["html", "text"]
+    story_text: str
+    blocks: list[BlockOut] | None = Field(None, description="Absent when include_blocks is false.")
+
+
+class ErrorDetail(BaseModel):
+    code: str = Field(..., description="Stable, machine-readable: bad_page, too_large, unauthorized, ...")
+    message: str
+
+
+class ErrorBody(BaseModel):
+    """Every error the service answers with."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"error": {"code": "bad_page", "message": "text looks binary (NUL or control characters), not a text page"}}]})
+
+    error: ErrorDetail
+
+
+class BatchResult(BaseModel):
+    """One entry per page, in request order: a result, or that page's error."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"results": [
+        _RESULT_EXAMPLE, {"error": {"code": "bad_page", "message": "page looks binary"}}]}]})
+
+    results: list[ScoreResult | ErrorBody]
+
+
+class ModelDetails(BaseModel):
+    mode: Literal["html", "text"]
+    name: str
+    version: str
+    labels: list[str]
+    threshold: float
+    postfilter_threshold: float | None = Field(None, description="Used for text with extracted=true.")
+    metrics: dict | None = Field(None, description="Cross-validation results from the model's manifest.")
+
+
+class ModelInfo(BaseModel):
+    """The loaded models, one per mode."""
+
+    models: list[ModelDetails]
+
+
+class Health(BaseModel):
+    status: str
