@@ -4,6 +4,7 @@ The model loads once, in a background thread started by the lifespan, so
 ``/healthz`` answers at once and ``/readyz`` says 503 until scoring can start.
 Scoring endpoints are plain ``def``: FastAPI runs them in its threadpool, so
 CPU-bound scoring never blocks the event loop. No endpoint fetches a URL.
+``POST /v1/admin/reload`` and SIGHUP swap in a new model without dropping a request.
 """
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import logging
 import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 from fastapi import Depends, FastAPI, Request
@@ -23,13 +25,12 @@ from classifier.api import StoryFilter, load_model
 from .errors import ApiError, install_error_handlers
 from .metrics import Metrics
 from .middleware import BodyLimitMiddleware, MetricsMiddleware
+from .reload import Loader, ReloadRefused, ReloadRequest, describe, install_sighup, load_from
 from .schemas import BatchRequest, BatchResult, ErrorBody, Health, ModelDetails, ModelInfo, ScoreRequest, ScoreResult
 from .scoring import Deadline, score_batch, score_one
 from .settings import Settings
 
 log = logging.getLogger("storyfilter.serving")
-
-Loader = Callable[[Settings], StoryFilter]
 
 
 def default_loader(settings: Settings) -> StoryFilter:
@@ -38,24 +39,42 @@ def default_loader(settings: Settings) -> StoryFilter:
 
 
 class ModelHolder:
-    """The loaded model, or why there is none yet; read by every request."""
+    """The loaded model, or why there is none yet; each request reads ``model`` once, at its start."""
 
     def __init__(self) -> None:
         self.model: StoryFilter | None = None
         self.error: str | None = None
-        self.done = threading.Event()  # set when loading finished, loaded or not
+        self.done = threading.Event()  # set when the first load finished, loaded or not
+        self.lock = threading.Lock()  # one load at a time, so swaps land in the order loads ran
 
     def load(self, loader: Loader, settings: Settings, on_loaded: Callable[[StoryFilter], None]) -> None:
-        try:
-            model = loader(settings)
+        """The first load, at start; a failure leaves the service unready and says why."""
+        with self.lock:
+            try:
+                model = loader(settings)
+                on_loaded(model)
+                self.model = model
+                log.info("model loaded: %s", describe(model))
+            except Exception as err:
+                self.error = f"model failed to load: {err}"
+                log.error("%s", self.error)
+            finally:
+                self.done.set()
+
+    def reload(self, load: Callable[[], StoryFilter], on_loaded: Callable[[StoryFilter], None]) -> StoryFilter:
+        """Load with ``load`` off to the side, then swap in one assignment; raises :class:`ReloadRefused`.
+
+        Waits for the first load, so that one cannot land after (and undo) a reload.
+        """
+        self.done.wait()
+        with self.lock:
+            try:
+                model = load()
+            except Exception as err:  # whatever broke, the old model keeps serving
+                raise ReloadRefused(f"model refused, the old one keeps serving: {err}") from None
+            self.model, self.error = model, None
             on_loaded(model)
-            self.model = model
-            log.info("model loaded: %s", ", ".join(f"{m.name} {m.version}" for m in model.models.values()))
-        except Exception as err:  # a model that cannot load keeps the service unready, and says why
-            self.error = f"model failed to load: {err}"
-            log.error("%s", self.error)
-        finally:
-            self.done.set()
+            return model
 
     def require(self) -> StoryFilter:
         if self.model is None:
@@ -88,11 +107,34 @@ def create_app(settings: Settings | None = None, loader: Loader = default_loader
     metrics = Metrics()
     holder = ModelHolder()
 
+    def reload_model(model_dir: Path | None = None) -> StoryFilter:
+        """Swap in the model of ``model_dir`` (default: the configured one); raises :class:`ReloadRefused`."""
+        try:
+            model = holder.reload(lambda: load_from(loader, settings, model_dir), metrics.set_model)
+        except ReloadRefused as err:
+            metrics.count_reload("refused")
+            log.error("%s", err)
+            raise
+        metrics.count_reload("ok")
+        log.info("model reloaded: %s", describe(model))
+        return model
+
+    def reload_on_signal() -> None:
+        """SIGHUP has nobody to answer: a refusal is logged and counted by ``reload_model``."""
+        try:
+            reload_model()
+        except ReloadRefused:
+            pass
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         threading.Thread(target=holder.load, args=(loader, settings, metrics.set_model),
                          name="storyfilter-model-load", daemon=True).start()
-        yield
+        restore_sighup = install_sighup(reload_on_signal)
+        try:
+            yield
+        finally:
+            restore_sighup()
 
     app = FastAPI(title="storyfilter", version=__version__, lifespan=lifespan,
                   description="Keep the story of a web page; drop recommendations, related links, navigation "
@@ -118,6 +160,12 @@ def create_app(settings: Settings | None = None, loader: Loader = default_loader
 
     async def ready_model() -> StoryFilter:
         return holder.require()
+
+    async def require_admin_key(request: Request) -> None:
+        """Admin endpoints always need a key: without one configured, they are off."""
+        if settings.api_key is None:
+            raise ApiError(403, "admin_disabled", "admin endpoints need an API key; start the service with one")
+        await require_api_key(request)
 
     scoring = [Depends(require_api_key), Depends(require_json)]
 
@@ -148,6 +196,17 @@ def create_app(settings: Settings | None = None, loader: Loader = default_loader
              responses=_errors(401, 503))
     def model_info(model: StoryFilter = Depends(ready_model)) -> ModelInfo:
         """The loaded models: name, version, labels, thresholds and cross-validated metrics."""
+        return ModelInfo(models=_model_details(model))
+
+    @app.post("/v1/admin/reload", response_model=ModelInfo, dependencies=[Depends(require_admin_key)],
+              tags=["admin"], responses=_errors(401, 403, 409, 422))
+    def reload(req: ReloadRequest | None = None) -> ModelInfo:
+        """Load a model directory (default: the configured one) and swap it in; requests in flight
+        finish on the old model. 409 ``model_refused`` if it does not load: the old model keeps serving."""
+        try:
+            model = reload_model(req.model_dir if req else None)
+        except ReloadRefused as err:
+            raise ApiError(409, "model_refused", str(err)) from None
         return ModelInfo(models=_model_details(model))
 
     @app.get("/healthz", response_model=Health, tags=["health"])

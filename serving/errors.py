@@ -50,6 +50,9 @@ def install_error_handlers(app: FastAPI, count_error: Callable[[str], None]) -> 
         return error_response(exc.status, exc.code, exc.message, exc.headers)
 
     async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400:  # FastAPI's own 400 is a body it cannot decode: the same 422 as bad JSON
+            count_error("invalid_request")
+            return error_response(422, "invalid_request", "body: not valid UTF-8 JSON")
         code = _CODES.get(exc.status_code, "http_error")
         count_error(code)
         return error_response(exc.status_code, code, str(exc.detail), getattr(exc, "headers", None))

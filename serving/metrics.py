@@ -26,6 +26,9 @@ class Metrics:
                               ["kind"], registry=r)
         self.model = Gauge("storyfilter_model_info", "The model loaded (1 per mode).",
                            ["mode", "name", "version"], registry=r)
+        self.reloads = Counter("storyfilter_model_reloads_total",
+                               "Model reloads, by result: ok, or refused (the old model kept serving).",
+                               ["result"], registry=r)
 
     def observe_request(self, endpoint: str, method: str, status: int, seconds: float) -> None:
         self.requests.labels(endpoint, method, str(status)).inc()
@@ -39,8 +42,13 @@ class Metrics:
         self.blocks.labels(mode).inc(blocks)
 
     def set_model(self, model: StoryFilter) -> None:
+        """Show exactly the models now serving: a reload drops the old versions' series."""
+        self.model.clear()
         for mode, loaded in model.models.items():
             self.model.labels(mode, loaded.name, loaded.version).set(1)
+
+    def count_reload(self, result: str) -> None:
+        self.reloads.labels(result).inc()
 
     def render(self) -> bytes:
         return generate_latest(self.registry)
