@@ -233,8 +233,10 @@ def serve(host: str | None, port: int | None, model_dir: Path | None, api_key: s
         _fail(f"{settings.model_dir}: no such model directory", 2)
     # Every worker process builds its own app from the environment, so the settings travel there.
     os.environ.update(settings.to_env())
+    from serving.protocol import NoDelayH11Protocol
+
     uvicorn.run("serving.app:app_from_env", factory=True, host=settings.host, port=settings.port,
-                workers=settings.workers, log_level=log_level, server_header=False)
+                workers=settings.workers, log_level=log_level, server_header=False, http=NoDelayH11Protocol)
 
 
 if __name__ == "__main__":  # pragma: no cover
