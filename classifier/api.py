@@ -131,11 +131,21 @@ class StoryFilter:
         """Score already segmented blocks and build the result."""
         return self.score_pages([blocks], mode, threshold)[0]
 
-    def score_pages(self, pages: list[list[Block]], mode: str, threshold: float | None = None
-                    ) -> list[FilterResult]:
-        """Score many pages in one vectorised model call."""
+    def cut_for(self, mode: str, threshold: float | None = None, extracted: bool = False) -> float:
+        """The threshold a page is cut at: the one given, else the post-filter threshold for text
+        another extractor already cleaned (``extracted``), else the model's own."""
+        if threshold is not None:
+            return float(threshold)
         model = self.model_for(mode)
-        cut = model.threshold if threshold is None else float(threshold)
+        if extracted and mode == "text" and model.postfilter_threshold is not None:
+            return model.postfilter_threshold
+        return model.threshold
+
+    def score_pages(self, pages: list[list[Block]], mode: str, threshold: float | None = None,
+                    extracted: bool = False) -> list[FilterResult]:
+        """Score many pages in one vectorised model call (``extracted``: see :meth:`filter_text`)."""
+        model = self.model_for(mode)
+        cut = self.cut_for(mode, threshold, extracted)
         if not 0.0 <= cut <= 1.0:
             raise ValueError(f"threshold must be within [0, 1], got {cut}")
         scores = model.classifier.page_scores(pages) if any(pages) else [[] for _ in pages]
@@ -166,9 +176,7 @@ class StoryFilter:
         resiliparse...), already mostly story: the model's post-filter threshold is
         used, picked in training on text rendered that way, so a clean story is not cut.
         """
-        if threshold is None and extracted:
-            threshold = self.model_for("text").postfilter_threshold
-        return self.score_blocks(self.text_blocks(text, encoding), "text", threshold)
+        return self.score_pages([self.text_blocks(text, encoding)], "text", threshold, extracted)[0]
 
     def filter(self, page: str | bytes, mode: str = "auto", url: str | None = None,
                threshold: float | None = None, encoding: str | None = None,

@@ -31,13 +31,9 @@ class Deadline:
         return time.monotonic() >= self.at
 
 
-def _threshold(model: StoryFilter, req: ScoreRequest) -> float | None:
-    """The cut for this page: the request's, else the post-filter one for extracted text, else the model's."""
-    if req.threshold is not None:
-        return req.threshold
-    if req.mode == "text" and req.extracted:
-        return model.model_for("text").postfilter_threshold
-    return None
+def _threshold(model: StoryFilter, req: ScoreRequest) -> float:
+    """The cut for this page (the request's, else the post-filter one for extracted text, else the model's)."""
+    return model.cut_for(req.mode, req.threshold, req.extracted)
 
 
 def _blocks(model: StoryFilter, req: ScoreRequest) -> list[Block]:
