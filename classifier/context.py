@@ -37,8 +37,11 @@ def container_ids(blocks: Sequence[Block]) -> np.ndarray:
     return np.unique(keys, return_inverse=True)[1].reshape(n)
 
 
-def context_features(blocks: Sequence[Block], z: np.ndarray) -> np.ndarray:
-    """One row per block: first-stage logits of the block and its context."""
+def context_features(blocks: Sequence[Block], z: np.ndarray, ids: np.ndarray | None = None) -> np.ndarray:
+    """One row per block: first-stage logits of the block and its context.
+
+    ``ids`` are the blocks' :func:`container_ids`, when the caller already has them.
+    """
     n = len(blocks)
     out = np.zeros((n, len(CONTEXT_NAMES)), dtype=np.float64)
     if n == 0:
@@ -53,7 +56,7 @@ def context_features(blocks: Sequence[Block], z: np.ndarray) -> np.ndarray:
     out[:, 4] = np.concatenate((z[2:], [pad, pad]))[-n:]
     out[:, 5] = _window_mean(z, 3)
     out[:, 6] = _window_mean(z, 10)
-    ids = container_ids(blocks)
+    ids = container_ids(blocks) if ids is None else ids
     sizes = np.bincount(ids).astype(np.float64)
     out[:, 7] = (np.bincount(ids, weights=z) / sizes)[ids]
     zmax = np.full(len(sizes), -np.inf)

@@ -89,8 +89,10 @@ def shape_features(blocks: Sequence[Block], tokens: BlockTokens | Sequence[Seque
     return page_shape_features(blocks, tokens.counts(), tokens.lengths())
 
 
-def page_shape_features(blocks: Sequence[Block], word_counts: np.ndarray, word_chars: np.ndarray) -> np.ndarray:
-    """:func:`shape_features` from the number of word tokens and their characters per block."""
+def page_shape_features(blocks: Sequence[Block], word_counts: np.ndarray, word_chars: np.ndarray,
+                        containers: np.ndarray | None = None) -> np.ndarray:
+    """:func:`shape_features` from the number of word tokens and their characters per block
+    (and the blocks' :func:`container_ids`, when the caller has them)."""
     n = len(blocks)
     out = np.zeros((n, len(SHAPE_NAMES)), dtype=np.float64)
     if n == 0:
@@ -129,7 +131,7 @@ def page_shape_features(blocks: Sequence[Block], word_counts: np.ndarray, word_c
         out[:, 18] = [repeats[t] > 1 for t in texts]
     out[:, 19] = lengths / max(lengths.max(), 1.0)
     out[:, 20] = log_chars - math.log1p(float(np.median(lengths)))
-    ids = container_ids(blocks)
+    ids = container_ids(blocks) if containers is None else containers
     sizes = np.bincount(ids).astype(np.float64)
     out[:, 21] = np.log(sizes[ids])
     out[:, 22] = (np.bincount(ids, weights=link) / sizes)[ids]

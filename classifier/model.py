@@ -20,7 +20,7 @@ from sklearn.model_selection import GroupKFold
 from sklearn.preprocessing import StandardScaler
 
 from .blocks import Block
-from .context import CONTEXT_NAMES, context_features
+from .context import CONTEXT_NAMES, container_ids, context_features
 from .features import SHAPE_NAMES, page_shape_features
 from .tfidf import TokenTfidf
 from .tokens import BlockTokens, tokenize_blocks
@@ -85,16 +85,19 @@ class BlockClassifier(ClassifierMixin, BaseEstimator):
                 which.append(slot)
         return distinct, np.asarray(which, dtype=np.int64)
 
-    def _shapes(self, pages: Sequence[Page], tokens: BlockTokens) -> np.ndarray:
+    def _shapes(self, pages: Sequence[Page], tokens: BlockTokens,
+                containers: Sequence[np.ndarray] | None = None) -> np.ndarray:
         """Shape features, restricted to the ones this model was trained with.
 
         A model saved by an earlier version keeps working when later versions add
         shape features: it records the names it used and reads only those columns.
+        ``containers`` are the pages' :func:`container_ids`, when the caller has them.
         """
         counts, chars = tokens.counts(), tokens.lengths()
         rows, start = [], 0
-        for page in pages:
-            rows.append(page_shape_features(page, counts[start:start + len(page)], chars[start:start + len(page)]))
+        for i, page in enumerate(pages):
+            rows.append(page_shape_features(page, counts[start:start + len(page)], chars[start:start + len(page)],
+                                            None if containers is None else containers[i]))
             start += len(page)
         full = np.vstack(rows) if rows else np.zeros((0, len(SHAPE_NAMES)))
         columns = getattr(self, "shape_columns_", None)
@@ -179,7 +182,8 @@ class BlockClassifier(ClassifierMixin, BaseEstimator):
                 out[i] = z
         return out
 
-    def _stage1_logits(self, pages: Sequence[Page], tokens: BlockTokens) -> list[np.ndarray]:
+    def _stage1_logits(self, pages: Sequence[Page], tokens: BlockTokens,
+                       containers: Sequence[np.ndarray] | None = None) -> list[np.ndarray]:
         """Stage-1 logits, computed part by part (the same sum as ``_stage1_matrix @ coef``
         without building the matrices or scikit-learn's input checks on the hot path)."""
         coef = self.stage1_coef_
@@ -191,7 +195,7 @@ class BlockClassifier(ClassifierMixin, BaseEstimator):
             distinct, which = self._dom_tokens(pages)
             z += self.dom_vectorizer_.decision(distinct, coef[offset:offset + n_dom])[which] * self.dom_weight
             offset += n_dom
-        shapes = self._shapes(pages, tokens)
+        shapes = self._shapes(pages, tokens, containers)
         z += ((shapes - self.scaler_.mean_) / self.scaler_.scale_) @ coef[offset:]
         z += self.stage1_intercept_
         bounds = np.cumsum([0] + [len(p) for p in pages])
@@ -201,15 +205,16 @@ class BlockClassifier(ClassifierMixin, BaseEstimator):
         """P(story) for each block, one array per page."""
         pages = list(X)
         tokens = self._tokens(pages)
-        logits = self._stage1_logits(pages, tokens)
+        containers = [container_ids(page) for page in pages]  # both stages group blocks by container
+        logits = self._stage1_logits(pages, tokens, containers)
         if not self.second_stage:
             return [_sigmoid(z) for z in logits]
         out = []
-        for page, z in zip(pages, logits):
+        for page, z, ids in zip(pages, logits, containers):
             if len(page) == 0:
                 out.append(np.zeros(0))
                 continue
-            ctx = (context_features(page, z) - self.context_scaler_.mean_) / self.context_scaler_.scale_
+            ctx = (context_features(page, z, ids) - self.context_scaler_.mean_) / self.context_scaler_.scale_
             out.append(_sigmoid(ctx @ self.stage2_coef_ + self.stage2_intercept_))
         return out
 
