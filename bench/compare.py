@@ -325,11 +325,8 @@ def shipped_threshold(mode: str, key: str = "threshold") -> tuple[float, str]:
     return float(value), str(manifest.get("version", "?"))
 
 
-def also_thresholds(bench: Bench, models: Any, page_folds: list[int], default: float) -> None:
-    """storyfilter at other thresholds: the same out-of-fold block scores, kept at another cut."""
-    if not bench.args.also_thresholds:
-        return
-    blocks = [models.filters[page_folds[j]].filter_html(raw).blocks for j, raw in enumerate(bench.inputs)]
+def also_thresholds(bench: Bench, blocks: list[list[Any]], default: float) -> None:
+    """storyfilter at other thresholds: the same out-of-fold block scores (of the timed run), cut elsewhere."""
     for t in bench.args.also_thresholds:
         texts = ["\n\n".join(b.text for b in page if b.score >= t) for page in blocks]
         main = bench.results[STORYFILTER]
@@ -345,8 +342,15 @@ def run_storyfilter(bench: Bench) -> None:
     models = fold_models(bench.args.corpus, bench.html, bench.folds, "html", threshold, bench.args.cache)
     page_folds = [int(bench.folds[i]) for i in bench.index]
 
+    scored_blocks: list[list[Any]] = []  # each page's scored blocks, kept for --also-thresholds
+
+    def extract(raw: bytes, f: Any) -> str:
+        result = f.filter_html(raw)
+        scored_blocks.append(result.blocks)
+        return result.story_text
+
     def extract_for(j: int) -> Callable[[bytes], str]:
-        return lambda raw, f=models.filters[page_folds[j]]: f.filter_html(raw).story_text
+        return lambda raw, f=models.filters[page_folds[j]]: extract(raw, f)
 
     run = run_pages(bench.inputs, [s.id for s in bench.sources], extract_for, STORYFILTER)
     bench.outputs[STORYFILTER] = run.texts
@@ -356,7 +360,8 @@ def run_storyfilter(bench: Bench) -> None:
         "threshold": threshold, "threshold_from": f"artifacts/html/manifest.json (shipped model {shipped})",
         "folds": len(models.filters), "fold_models_from_cache": models.from_cache,
         "training_seconds": models.training_seconds, "cache_key": models.key}
-    also_thresholds(bench, models, page_folds, threshold)
+    if len(scored_blocks) == len(bench.inputs):  # no page raised
+        also_thresholds(bench, scored_blocks, threshold)
 
 
 def keep_everything_peer() -> tuple[Peer, Extract]:

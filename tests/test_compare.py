@@ -30,7 +30,8 @@ def report(tmp_path_factory) -> tuple[dict, Path]:
     corpus = write_corpus(root / "pages.jsonl")
     code = compare.main([str(corpus), "--folds", "2", "--systems", "storyfilter,keep-everything,trafilatura",
                          "--cache", str(root / "cache"), "--out", str(root / "compare.json"),
-                         "--table", str(root / "compare.md"), "--plot", str(root / "compare.png")])
+                         "--table", str(root / "compare.md"), "--plot", str(root / "compare.png"),
+                         "--also-thresholds", "0,1"])
     assert code == 0
     return json.loads((root / "compare.json").read_text(encoding="utf-8")), root
 
@@ -45,6 +46,16 @@ def test_storyfilter_scored_out_of_fold(report) -> None:
         assert 0.0 <= overall[key] <= 1.0
     assert set(sf["summary"]["by_type"]) == {"article", "listing"}
     assert sf["timing"]["median_ms"] > 0 and sf["speed_ratio"] == 1.0
+
+
+def test_other_thresholds_cut_the_same_scores(report) -> None:
+    """At 0 every block is kept, at 1 none (a score never reaches 1): rows from the timed run's scores."""
+    data, _ = report
+    default = data["systems"]["storyfilter"]["summary"]["overall"]
+    keep_all, keep_none = data["systems"]["storyfilter @ 0"], data["systems"]["storyfilter @ 1"]
+    assert keep_all["threshold"] == 0.0 and keep_none["threshold"] == 1.0
+    assert keep_all["summary"]["overall"]["word_recall"] >= default["word_recall"]
+    assert keep_none["empty_outputs"] == default["pages"] == 12
 
 
 def test_keep_everything_and_peer_rows(report) -> None:
