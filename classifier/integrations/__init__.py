@@ -1,0 +1,1 @@
+"""Adapters that plug storyfilter into scrapers and crawl frameworks."""
