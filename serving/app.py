@@ -17,15 +17,16 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import Depends, FastAPI, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 
 from classifier import __version__
 from classifier.api import StoryFilter, load_model
 
 from .errors import ApiError, install_error_handlers
 from .metrics import Metrics
-from .middleware import BodyLimitMiddleware, MetricsMiddleware
+from .middleware import BodyLimitMiddleware, InFlightLimitMiddleware, MetricsMiddleware
 from .reload import Loader, ReloadRefused, ReloadRequest, describe, install_sighup, load_from
+from .responses import FastJSONResponse
 from .schemas import BatchRequest, BatchResult, ErrorBody, Health, ModelDetails, ModelInfo, ScoreRequest, ScoreResult
 from .scoring import Deadline, score_batch, score_one
 from .settings import Settings
@@ -135,6 +136,7 @@ def create_app(settings: Settings | None = None, loader: Loader = default_loader
             yield
         finally:
             restore_sighup()
+            metrics.process_exiting()
 
     app = FastAPI(title="storyfilter", version=__version__, lifespan=lifespan,
                   description="Keep the story of a web page; drop recommendations, related links, navigation "
@@ -170,15 +172,15 @@ def create_app(settings: Settings | None = None, loader: Loader = default_loader
     scoring = [Depends(require_api_key), Depends(require_json)]
 
     @app.post("/v1/score", response_model=ScoreResult, dependencies=scoring, tags=["scoring"],
-              responses=_errors(400, 401, 413, 415, 422, 503))
+              responses=_errors(400, 401, 413, 415, 422, 429, 503))
     def score(req: ScoreRequest, model: StoryFilter = Depends(ready_model)) -> Response:
         """Score one page: the story text and every block with P(story)."""
         result, blocks = score_one(model, req, Deadline.after(settings.time_budget))
         metrics.count_scored(req.mode, 1, blocks)
-        return JSONResponse(result)
+        return FastJSONResponse(result)
 
     @app.post("/v1/score/batch", response_model=BatchResult, dependencies=scoring, tags=["scoring"],
-              responses=_errors(401, 413, 415, 422, 503))
+              responses=_errors(401, 413, 415, 422, 429, 503))
     def score_many(req: BatchRequest, model: StoryFilter = Depends(ready_model)) -> Response:
         """Score many pages in one model call per mode; a page that fails holds its error in place."""
         if len(req.pages) > settings.max_batch:
@@ -190,7 +192,7 @@ def create_app(settings: Settings | None = None, loader: Loader = default_loader
         for item in results:
             if "error" in item:
                 metrics.count_error(item["error"]["code"])
-        return JSONResponse({"results": results})
+        return FastJSONResponse({"results": results})
 
     @app.get("/v1/model", response_model=ModelInfo, dependencies=[Depends(require_api_key)], tags=["model"],
              responses=_errors(401, 503))
@@ -228,6 +230,9 @@ def create_app(settings: Settings | None = None, loader: Loader = default_loader
     known = frozenset(getattr(r, "path", "") for r in app.routes)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes,
                        on_reject=lambda: metrics.count_error("too_large"))
+    app.add_middleware(InFlightLimitMiddleware, limit=settings.max_in_flight,
+                       paths=frozenset({"/v1/score", "/v1/score/batch"}),
+                       on_reject=lambda: metrics.count_error("too_many_requests"), report=metrics.in_flight.set)
     app.add_middleware(MetricsMiddleware, observe=metrics.observe_request, known_paths=known)
     return app
 

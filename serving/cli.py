@@ -5,6 +5,8 @@ import json
 import logging
 import shlex
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -207,13 +209,16 @@ def evaluate(corpus: tuple[Path, ...], model_dir: Path | None, mode: str, cv_fol
               help="Blocks kept per page  [default: 20000; env STORYFILTER_MAX_BLOCKS]")
 @click.option("--time-budget", type=click.FloatRange(0, min_open=True), default=None,
               help="Seconds per request, checked between pages  [default: 30; env STORYFILTER_TIME_BUDGET]")
+@click.option("--max-in-flight", type=click.IntRange(1), default=None,
+              help="Scoring requests one worker holds at once; more get 429  [default: 64; "
+                   "env STORYFILTER_MAX_IN_FLIGHT]")
 @click.option("--workers", type=click.IntRange(1, 64), default=None,
               help="Worker processes  [default: 1; env STORYFILTER_WORKERS]")
 @click.option("--log-level", type=click.Choice(["critical", "error", "warning", "info", "debug"]),
               default="info", show_default=True)
 def serve(host: str | None, port: int | None, model_dir: Path | None, api_key: str | None,
           max_body_bytes: int | None, max_batch: int | None, max_blocks: int | None,
-          time_budget: float | None, workers: int | None, log_level: str) -> None:
+          time_budget: float | None, max_in_flight: int | None, workers: int | None, log_level: str) -> None:
     """Run the HTTP scoring service (flags win over STORYFILTER_* variables)."""
     import os
 
@@ -226,17 +231,41 @@ def serve(host: str | None, port: int | None, model_dir: Path | None, api_key: s
     try:
         settings = Settings.from_env(model_dir=model_dir, host=host, port=port, api_key=api_key,
                                      max_body_bytes=max_body_bytes, max_batch=max_batch, max_blocks=max_blocks,
-                                     time_budget=time_budget, workers=workers)
+                                     time_budget=time_budget, max_in_flight=max_in_flight, workers=workers)
     except ValidationError as err:
         _fail("bad setting: " + "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in err.errors()), 2)
     if settings.model_dir is not None and not settings.model_dir.exists():
         _fail(f"{settings.model_dir}: no such model directory", 2)
     # Every worker process builds its own app from the environment, so the settings travel there.
     os.environ.update(settings.to_env())
-    from serving.protocol import NoDelayH11Protocol
+    from serving.protocol import best_protocol
 
-    uvicorn.run("serving.app:app_from_env", factory=True, host=settings.host, port=settings.port,
-                workers=settings.workers, log_level=log_level, server_header=False, http=NoDelayH11Protocol)
+    with _shared_metrics_dir(settings.workers):
+        uvicorn.run("serving.app:app_from_env", factory=True, host=settings.host, port=settings.port,
+                    workers=settings.workers, log_level=log_level, server_header=False, http=best_protocol())
+
+
+@contextmanager
+def _shared_metrics_dir(workers: int) -> Iterator[None]:
+    """With several workers, a fresh folder where each writes its Prometheus samples, so that
+    ``/metrics`` on any worker sums them all. One set by the user (PROMETHEUS_MULTIPROC_DIR) is
+    used as it is, and left in place."""
+    import os
+    import shutil
+    import tempfile
+
+    from serving.metrics import MULTIPROC_ENV
+
+    if workers < 2 or os.environ.get(MULTIPROC_ENV):
+        yield
+        return
+    folder = tempfile.mkdtemp(prefix="storyfilter-metrics-")
+    os.environ[MULTIPROC_ENV] = folder
+    try:
+        yield
+    finally:
+        os.environ.pop(MULTIPROC_ENV, None)
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 if __name__ == "__main__":  # pragma: no cover

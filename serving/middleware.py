@@ -1,4 +1,4 @@
-"""Pure ASGI middleware: the body size limit and request metrics.
+"""Pure ASGI middleware: the in-flight limit, the body size limit and request metrics.
 
 The size limit counts bytes as they arrive instead of trusting Content-Length
 (which a client may omit, with chunked encoding, or get wrong).
@@ -12,12 +12,49 @@ from collections.abc import Callable
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
-async def _send_error(send: Send, status: int, code: str, message: str) -> None:
+async def _send_error(send: Send, status: int, code: str, message: str,
+                      headers: list[tuple[bytes, bytes]] | None = None) -> None:
     body = json.dumps({"error": {"code": code, "message": message}}).encode()
     await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
-                            (b"connection", b"close")]})
+                            *(headers or [(b"connection", b"close")])]})
     await send({"type": "http.response.body", "body": body})
+
+
+class InFlightLimitMiddleware:
+    """Answers 429 at once when ``limit`` scoring requests are already in this worker.
+
+    Scoring is CPU-bound: past a few requests per core, more in flight only adds
+    queueing delay and memory, so a worker sheds load early and the client (or a
+    load balancer) retries after ``Retry-After`` instead of timing out. Health,
+    metrics and model endpoints are never limited. The counter lives on the event
+    loop (one thread), so it needs no lock.
+    """
+
+    def __init__(self, app: ASGIApp, limit: int, paths: frozenset[str],
+                 on_reject: Callable[[], None] | None = None, report: Callable[[int], None] | None = None) -> None:
+        self.app, self.limit, self.paths, self.on_reject = app, limit, paths, on_reject
+        self.report = report or (lambda _: None)
+        self.in_flight = 0
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] not in self.paths:
+            await self.app(scope, receive, send)
+            return
+        if self.in_flight >= self.limit:
+            if self.on_reject:
+                self.on_reject()
+            await _send_error(send, 429, "too_many_requests",
+                              f"{self.limit} requests are being scored by this worker; retry shortly",
+                              [(b"retry-after", b"1")])
+            return
+        self.in_flight += 1
+        self.report(self.in_flight)
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self.in_flight -= 1
+            self.report(self.in_flight)
 
 
 class BodyLimitMiddleware:

@@ -32,6 +32,7 @@ class Settings(BaseModel):
     max_batch: int = Field(64, ge=1, description="Most pages in one batch request.")
     max_blocks: int = Field(DEFAULT_LIMITS.max_blocks, ge=1, description="Blocks kept per page (later ones dropped).")
     time_budget: float = Field(30.0, gt=0, description="Seconds one request may spend; checked between pages.")
+    max_in_flight: int = Field(64, ge=1, description="Scoring requests one worker holds at once; more get 429.")
     api_key: SecretStr | None = Field(None, description="If set, /v1/* requires it in the X-API-Key header.")
 
     def limits(self) -> Limits:

@@ -32,3 +32,14 @@ def test_other_sockets_are_left_alone():
     with left, right:
         set_no_delay(_Transport(left))  # a Unix socket has no TCP options: no error
     set_no_delay(_Transport(None))  # type: ignore[arg-type]
+
+
+def test_the_service_runs_httptools_with_no_delay_when_installed():
+    pytest.importorskip("httptools")
+    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+    from serving.protocol import best_protocol
+
+    chosen = best_protocol()
+    assert issubclass(chosen, HttpToolsProtocol)
+    assert chosen.connection_made is not HttpToolsProtocol.connection_made

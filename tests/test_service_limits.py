@@ -1,0 +1,120 @@
+"""Load shedding (429) and metrics summed over worker processes, on real servers."""
+from __future__ import annotations
+
+import asyncio
+import re
+import threading
+
+import pytest
+
+httpx = pytest.importorskip("httpx")
+pytest.importorskip("fastapi")
+
+from serving.middleware import InFlightLimitMiddleware  # noqa: E402
+from test_service import KEY, _assert_error, _running_server, _until  # noqa: E402
+
+SCORE = "/v1/score"
+
+
+def _sent(messages: list[dict]) -> int:
+    return next(m["status"] for m in messages if m["type"] == "http.response.start")
+
+
+def test_in_flight_limit_sheds_the_request_over_the_limit_and_frees_its_slot():
+    async def scenario() -> tuple[list[int], list[int], int]:
+        release = asyncio.Event()
+        seen: list[int] = []
+
+        async def app(scope, receive, send):
+            if scope["path"] == "/boom":
+                raise RuntimeError("the endpoint failed")
+            await release.wait()
+            await send({"type": "http.response.start", "status": 200, "headers": []})
+            await send({"type": "http.response.body", "body": b"{}"})
+
+        limited = InFlightLimitMiddleware(app, limit=2, paths=frozenset({SCORE, "/boom"}), report=seen.append)
+
+        async def call(path: str) -> int:
+            out: list[dict] = []
+
+            async def send(message):
+                out.append(message)
+
+            await limited({"type": "http", "path": path, "method": "POST"}, None, send)
+            return _sent(out)
+
+        first = [asyncio.create_task(call(SCORE)) for _ in range(2)]
+        await asyncio.sleep(0.01)  # both are now waiting inside the endpoint
+        shed = await call(SCORE)
+        unlimited = asyncio.create_task(call("/healthz"))  # other paths pass whatever the load
+        release.set()
+        statuses = [await t for t in first] + [await unlimited]
+        with pytest.raises(RuntimeError):
+            await call("/boom")  # a failing endpoint still gives its slot back
+        return [shed, *statuses], seen, limited.in_flight
+
+    statuses, seen, left = asyncio.run(scenario())
+    assert statuses == [429, 200, 200, 200]
+    assert max(seen) == 2 and seen[-1] == 0 and left == 0
+
+
+def test_a_real_server_answers_429_with_retry_after_when_its_worker_is_full(trained_model_dir, cli_env,
+                                                                             unseen_pages):
+    args = ["--model", str(trained_model_dir), "--api-key", KEY, "--max-in-flight", "1"]
+    headers = {"X-API-Key": KEY}
+    big_batch = {"pages": [{"html": p.html} for p in unseen_pages] * 8}
+    with _running_server(args, cli_env) as (base, _):
+        _until(lambda: httpx.get(base + "/readyz", timeout=5).status_code == 200)
+        shed: list[httpx.Response] = []
+        others: list[int] = []
+        for _ in range(20):  # each round: a slow batch holds the only slot while small requests knock
+            batch_status: list[int] = []
+            slow = threading.Thread(target=lambda: batch_status.append(httpx.post(
+                base + "/v1/score/batch", json=big_batch, headers=headers, timeout=60).status_code))
+            slow.start()
+            while slow.is_alive():
+                r = httpx.post(base + SCORE, json={"text": "A short story."}, headers=headers, timeout=30)
+                if r.status_code == 429:
+                    shed.append(r)
+                else:
+                    others.append(r.status_code)
+            slow.join()
+            others.extend(batch_status)
+            if shed:
+                break
+        assert shed, "no request was ever shed while the only slot was taken"
+        _assert_error(shed[0], 429, "too_many_requests")
+        assert shed[0].headers["retry-after"] == "1"
+        assert set(others) <= {200, 429}
+        # Once the slot is free the worker answers again, and the shedding was counted.
+        assert httpx.post(base + SCORE, json={"text": "A short story."}, headers=headers, timeout=30).status_code == 200
+        metrics = httpx.get(base + "/metrics", timeout=30).text
+        assert re.search(r'storyfilter_errors_total\{kind="too_many_requests"\} [1-9]', metrics)
+        assert re.search(r'storyfilter_requests_total\{endpoint="/v1/score",method="POST",status="429"\} [1-9]',
+                         metrics)
+
+
+def _sample(metrics: str, name: str, labels: str) -> float:
+    match = re.search(re.escape(name + "{" + labels + "}") + r" (\S+)", metrics)
+    return float(match.group(1)) if match else 0.0
+
+
+def test_metrics_of_two_workers_are_summed_on_every_scrape(trained_model_dir, cli_env):
+    env = {**cli_env, "STORYFILTER_MODEL_DIR": str(trained_model_dir)}
+    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    with _running_server(["--workers", "2"], env) as (base, _):
+        # Every worker shows its own model series (label pid) once it has loaded: one worker alone
+        # could only ever report itself, so two pids prove the scrape reads all workers' samples.
+        _until(lambda: len(set(re.findall(r'storyfilter_model_info\{[^}]*mode="text"[^}]*pid="(\d+)"',
+                                          httpx.get(base + "/metrics", timeout=5).text))) == 2)
+        scored = 0
+        with httpx.Client(base_url=base, timeout=30) as one, httpx.Client(base_url=base, timeout=30) as two:
+            for i in range(30):  # two keep-alive connections, which the kernel may give to either worker
+                r = (one if i % 2 else two).post(SCORE, json={"text": f"Story number {i}. It happened."})
+                scored += r.status_code == 200
+        assert scored == 30
+        for _ in range(6):  # whichever worker answers the scrape, it reports the total
+            text = httpx.get(base + "/metrics", timeout=5).text
+            assert _sample(text, "storyfilter_pages_scored_total", 'mode="text"') == scored
+            assert _sample(text, "storyfilter_requests_total",
+                           'endpoint="/v1/score",method="POST",status="200"') == scored
