@@ -106,8 +106,10 @@ def json_round_trip(model: "StoryFilter", body: bytes) -> bytes:
     """What the endpoint does around the model, minus HTTP: parse and validate the body, answer in JSON."""
     from serving.schemas import ScoreRequest
 
+    from serving.responses import FastJSONResponse
+
     req = ScoreRequest.model_validate_json(body)
-    return json.dumps(model.filter_html(req.page).to_dict(), ensure_ascii=False).encode()
+    return FastJSONResponse(model.filter_html(req.page).to_dict()).body
 
 
 # ----- server process ---------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+import signal
 import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -25,11 +26,12 @@ from classifier.api import StoryFilter, load_model
 from .errors import ApiError, install_error_handlers
 from .metrics import Metrics
 from .middleware import BodyLimitMiddleware, InFlightLimitMiddleware, MetricsMiddleware
-from .reload import Loader, ReloadRefused, ReloadRequest, describe, install_sighup, load_from
+from .reload import Loader, ReloadRefused, ReloadRequest, describe, install_reload_signal, load_from
 from .responses import FastJSONResponse
 from .schemas import BatchRequest, BatchResult, ErrorBody, Health, ModelDetails, ModelInfo, ScoreRequest, ScoreResult
 from .scoring import Deadline, score_batch, score_one
 from .settings import Settings
+from .supervisor import FOLLOW_SIGNAL, SharedModelDir
 
 log = logging.getLogger("storyfilter.serving")
 
@@ -107,6 +109,7 @@ def create_app(settings: Settings | None = None, loader: Loader = default_loader
     settings = settings or Settings()
     metrics = Metrics()
     holder = ModelHolder()
+    shared_dir = SharedModelDir.from_env()  # set when several workers run under serving.supervisor
 
     def reload_model(model_dir: Path | None = None) -> StoryFilter:
         """Swap in the model of ``model_dir`` (default: the configured one); raises :class:`ReloadRefused`."""
@@ -120,22 +123,31 @@ def create_app(settings: Settings | None = None, loader: Loader = default_loader
         log.info("model reloaded: %s", describe(model))
         return model
 
-    def reload_on_signal() -> None:
-        """SIGHUP has nobody to answer: a refusal is logged and counted by ``reload_model``."""
-        try:
-            reload_model()
-        except ReloadRefused:
-            pass
+    def reload_on_signal(model_dir: Callable[[], Path | None]) -> Callable[[], None]:
+        """A signal has nobody to answer: a refusal is logged and counted by ``reload_model``."""
+        def reload() -> None:
+            try:
+                reload_model(model_dir())
+            except ReloadRefused:
+                pass
+        return reload
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        threading.Thread(target=holder.load, args=(loader, settings, metrics.set_model),
+        def load_at_start(s: Settings) -> StoryFilter:
+            """A worker started after an admin reload serves what the other workers serve."""
+            return load_from(loader, s, shared_dir.read())
+
+        threading.Thread(target=holder.load, args=(load_at_start, settings, metrics.set_model),
                          name="storyfilter-model-load", daemon=True).start()
-        restore_sighup = install_sighup(reload_on_signal)
+        undo = [install_reload_signal(getattr(signal, "SIGHUP", None), reload_on_signal(lambda: None)),
+                install_reload_signal(FOLLOW_SIGNAL if shared_dir.shared else None,
+                                      reload_on_signal(shared_dir.read))]
         try:
             yield
         finally:
-            restore_sighup()
+            for restore in undo:
+                restore()
             metrics.process_exiting()
 
     app = FastAPI(title="storyfilter", version=__version__, lifespan=lifespan,
@@ -205,10 +217,14 @@ def create_app(settings: Settings | None = None, loader: Loader = default_loader
     def reload(req: ReloadRequest | None = None) -> ModelInfo:
         """Load a model directory (default: the configured one) and swap it in; requests in flight
         finish on the old model. 409 ``model_refused`` if it does not load: the old model keeps serving."""
+        model_dir = req.model_dir if req else None
         try:
-            model = reload_model(req.model_dir if req else None)
+            model = reload_model(model_dir)
         except ReloadRefused as err:
             raise ApiError(409, "model_refused", str(err)) from None
+        # With several workers, the others load the same directory (their refusals are logged).
+        shared_dir.write(model_dir)
+        shared_dir.ask_all_workers_to_follow()
         return ModelInfo(models=_model_details(model))
 
     @app.get("/healthz", response_model=Health, tags=["health"])

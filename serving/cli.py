@@ -239,34 +239,45 @@ def serve(host: str | None, port: int | None, model_dir: Path | None, api_key: s
     # Every worker process builds its own app from the environment, so the settings travel there.
     os.environ.update(settings.to_env())
     from serving.protocol import best_protocol
+    from serving.supervisor import run
 
-    with _shared_metrics_dir(settings.workers):
-        uvicorn.run("serving.app:app_from_env", factory=True, host=settings.host, port=settings.port,
-                    workers=settings.workers, log_level=log_level, server_header=False, http=best_protocol())
+    with _run_dir(settings.workers) as run_dir:
+        config = uvicorn.Config("serving.app:app_from_env", factory=True, host=settings.host, port=settings.port,
+                                workers=settings.workers, log_level=log_level, server_header=False,
+                                http=best_protocol())
+        run(config, run_dir)
 
 
 @contextmanager
-def _shared_metrics_dir(workers: int) -> Iterator[None]:
-    """With several workers, a fresh folder where each writes its Prometheus samples, so that
-    ``/metrics`` on any worker sums them all. One set by the user (PROMETHEUS_MULTIPROC_DIR) is
-    used as it is, and left in place."""
+def _run_dir(workers: int) -> Iterator[Path | None]:
+    """With several workers, a fresh folder they share: the model directory they should all serve,
+    and their Prometheus samples (so ``/metrics`` on any worker sums them all). A samples folder
+    set by the user (PROMETHEUS_MULTIPROC_DIR) is used as it is, and left in place."""
     import os
     import shutil
     import tempfile
 
     from serving.metrics import MULTIPROC_ENV
+    from serving.supervisor import RUN_DIR_ENV
 
-    if workers < 2 or os.environ.get(MULTIPROC_ENV):
-        yield
+    if workers < 2:
+        yield None
         return
-    folder = tempfile.mkdtemp(prefix="storyfilter-metrics-")
-    os.environ[MULTIPROC_ENV] = folder
+    folder = Path(tempfile.mkdtemp(prefix="storyfilter-run-"))
+    added = {RUN_DIR_ENV: str(folder)}
+    if not os.environ.get(MULTIPROC_ENV):
+        (folder / "metrics").mkdir()
+        added[MULTIPROC_ENV] = str(folder / "metrics")
+    os.environ.update(added)
     try:
-        yield
+        yield folder
     finally:
-        os.environ.pop(MULTIPROC_ENV, None)
+        for name in added:
+            os.environ.pop(name, None)
         shutil.rmtree(folder, ignore_errors=True)
 
 
 if __name__ == "__main__":  # pragma: no cover
     main()
+from serving.batch_cli import batch  # noqa: E402
+main.add_command(batch)

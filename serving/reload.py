@@ -50,18 +50,18 @@ def load_from(loader: Loader, settings: Settings, model_dir: Path | None) -> Sto
     return loader(settings.model_copy(update={"model_dir": model_dir}))
 
 
-def install_sighup(reload: Callable[[], None]) -> Callable[[], None]:
-    """Make SIGHUP run ``reload`` in a thread of its own; returns the undo.
+def install_reload_signal(signum: int | None, reload: Callable[[], None]) -> Callable[[], None]:
+    """Make signal ``signum`` run ``reload`` in a thread of its own; returns the undo.
 
     Only the main thread may install signal handlers (in-process test clients run the
-    lifespan elsewhere), and only where SIGHUP exists. The load runs in a thread so the
-    event loop keeps answering while the new model loads.
+    lifespan elsewhere), and only where the signal exists (None: it does not). The load
+    runs in a thread so the event loop keeps answering while the new model loads.
     """
-    if not hasattr(signal, "SIGHUP") or threading.current_thread() is not threading.main_thread():
+    if signum is None or threading.current_thread() is not threading.main_thread():
         return lambda: None
 
-    def on_sighup(signum: int, frame: FrameType | None) -> None:
+    def on_signal(signum: int, frame: FrameType | None) -> None:
         threading.Thread(target=reload, name="storyfilter-model-reload", daemon=True).start()
 
-    previous: Handler = signal.signal(signal.SIGHUP, on_sighup)
-    return lambda: signal.signal(signal.SIGHUP, previous)  # type: ignore[arg-type]
+    previous: Handler = signal.signal(signum, on_signal)
+    return lambda: signal.signal(signum, previous)  # type: ignore[arg-type]

@@ -194,3 +194,52 @@ def test_sighup_refuses_a_tampered_model_on_a_real_server(model_copy, cli_env, p
                in httpx.get(base + "/metrics", timeout=30).text)
         assert httpx.post(base + "/v1/score", json={"html": page_html}, headers=ADMIN, timeout=30).json() == before
         assert _model_versions(base) == {"0.0-test"}
+
+
+def _worker_versions(base: str) -> dict[str, set[str]]:
+    """pid -> model versions it serves, from the summed /metrics of a multi-worker server."""
+    import re
+
+    text = httpx.get(base + "/metrics", timeout=30).text
+    out: dict[str, set[str]] = {}
+    for labels, value in re.findall(r"storyfilter_model_info\{([^}]*)\} (\S+)", text):
+        fields = dict(re.findall(r'(\w+)="([^"]*)"', labels))
+        if float(value) == 1.0:
+            out.setdefault(fields["pid"], set()).add(fields["version"])
+    return out
+
+
+def test_reloads_reach_every_worker_in_place_under_load(trained_model_dir, cli_env, unseen_pages,
+                                                        shipped_versions):
+    names = {"test-html"} | {m.name for m in load_model(SHIPPED).models.values()}
+    with _running_server(["--model", str(trained_model_dir), "--api-key", KEY, "--workers", "2"],
+                         cli_env) as (base, proc):
+        _until(lambda: len(_worker_versions(base)) == 2)
+        workers = set(_worker_versions(base))
+        with Load(base, [p.html for p in unseen_pages], names) as load:
+            load.served_more(8)
+            r = httpx.post(base + "/v1/admin/reload", json={"model_dir": str(SHIPPED)}, headers=ADMIN, timeout=120)
+            assert _versions(r) == shipped_versions
+            # The other worker follows the one that answered.
+            _until(lambda: _worker_versions(base) == {pid: shipped_versions for pid in workers})
+            load.served_more(8)
+            os.kill(proc.pid, signal.SIGHUP)  # the supervisor: every worker back to the configured directory
+            _until(lambda: _worker_versions(base) == {pid: {"0.0-test"} for pid in workers})
+            load.served_more(8)
+        assert load.failures == [] and load.done > 0
+        assert set(_worker_versions(base)) == workers  # swapped in place: no worker was restarted
+
+
+def test_the_shared_model_directory_record(tmp_path):
+    from serving.supervisor import SharedModelDir
+
+    alone = SharedModelDir(None)  # one worker: nothing to share, nothing written
+    alone.write(tmp_path)
+    assert not alone.shared and alone.read() is None
+    record = SharedModelDir(tmp_path)
+    assert record.shared and record.read() is None
+    record.write(Path("models") / "v2")
+    assert record.read() == (Path("models") / "v2").resolve()
+    assert [p.name for p in tmp_path.iterdir()] == ["model_dir"]  # no partial file left behind
+    record.write(None)
+    assert record.read() is None

@@ -1,0 +1,154 @@
+"""Memory soak: a real ``storyfilter serve`` under steady mixed load for minutes; does its memory stay flat?
+
+    PYTHONPATH=. python bench/soak.py [--minutes 5] [--concurrency 8] [--workers 1]
+                                      [--json bench/results/soak.json]
+
+The server is started on a free port (pinned to ``--server-cpus``), warmed up,
+then ``--concurrency`` threads send requests for ``--minutes``, cycling through
+many different pages (the 200 pages around the median size of
+../shared/data/wcxb-dev when present, else generated test-style pages), with a
+batch of 8 pages every 25th request and a binary page (answered 400) every
+50th, so that the error paths run too. The resident memory of the server's
+process tree is sampled every 5 s. Reported: RSS when the warm-up ends, at the
+end and at its highest, growth from warm-up to end (target: under 10%),
+requests, answers by status, and unexpected answers (anything but 200, and 400
+for the binary page).
+"""
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import random
+import sys
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+
+import httpx
+
+from load import REPO, WCXB_HTML, percentile, pin, cpu_set, rss_mb, running_server
+
+BINARY = "\x00\x01\x02\x03\xfe\xff" * 200
+
+
+def soak_pages(count: int = 200) -> list[str]:
+    """Many different pages of typical size: the wcxb pages around the median, else generated ones."""
+    files = sorted(WCXB_HTML.glob("*.html.gz")) if WCXB_HTML.is_dir() else []
+    if files:
+        pages = [gzip.decompress(f.read_bytes()).decode("utf-8", errors="replace") for f in files]
+        pages.sort(key=len)
+        middle = len(pages) // 2
+        return pages[max(0, middle - count // 2): middle + count // 2]
+    sys.path.insert(0, str(REPO / "tests"))
+    from synthetic import make_pages
+
+    return [p.html for p in make_pages(20, count // 20, seed=11)]
+
+
+def request_for(i: int, pages: list[str], rng: random.Random) -> tuple[str, dict, set[int]]:
+    """The i-th request of a thread: path, JSON body and the statuses that count as right."""
+    if i % 50 == 49:
+        return "/v1/score", {"text": BINARY}, {400}
+    if i % 25 == 24:
+        return "/v1/score/batch", {"pages": [{"html": rng.choice(pages)} for _ in range(8)]}, {200}
+    return "/v1/score", {"html": rng.choice(pages), "include_blocks": i % 2 == 0}, {200}
+
+
+def soak(base: str, root_pid: int, pages: list[str], concurrency: int, seconds: float,
+         sample_every: float = 5.0) -> dict:
+    stop = time.monotonic() + seconds
+    statuses: Counter[int] = Counter()
+    unexpected: list[str] = []
+    latencies: list[float] = []
+    lock = threading.Lock()
+
+    def worker(seed: int) -> None:
+        rng = random.Random(seed)
+        mine: Counter[int] = Counter()
+        times: list[float] = []
+        bad: list[str] = []
+        i = 0
+        with httpx.Client(base_url=base, timeout=120) as client:
+            while time.monotonic() < stop:
+                path, body, ok = request_for(i, pages, rng)
+                t0 = time.perf_counter()
+                try:
+                    r = client.post(path, json=body)
+                    times.append((time.perf_counter() - t0) * 1000)
+                    mine[r.status_code] += 1
+                    if r.status_code not in ok:
+                        bad.append(f"{path} {r.status_code}: {r.text[:200]}")
+                except httpx.HTTPError as err:
+                    bad.append(f"{path}: {err!r}")
+                i += 1
+        with lock:
+            statuses.update(mine)
+            latencies.extend(times)
+            unexpected.extend(bad)
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(concurrency)]
+    started = time.monotonic()
+    for t in threads:
+        t.start()
+    samples = []
+    while any(t.is_alive() for t in threads):
+        samples.append({"t": round(time.monotonic() - started, 1), **rss_mb(root_pid)})
+        print(f"  {samples[-1]['t']:6.1f} s  RSS {samples[-1]['rss_mb']} MB  "
+              f"requests {sum(statuses.values()) or '…'}", file=sys.stderr)
+        time.sleep(sample_every)
+    for t in threads:
+        t.join()
+    samples.append({"t": round(time.monotonic() - started, 1), **rss_mb(root_pid)})
+    return {"samples": samples, "statuses": {str(k): v for k, v in sorted(statuses.items())},
+            "requests": sum(statuses.values()), "unexpected": len(unexpected), "unexpected_samples": unexpected[:3],
+            "p50_ms": round(percentile(latencies, 0.5), 2) if latencies else None,
+            "p99_ms": round(percentile(latencies, 0.99), 2) if latencies else None}
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--minutes", type=float, default=5.0)
+    parser.add_argument("--warmup", type=float, default=30.0, help="seconds of the same load before measuring")
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--model", type=Path, default=None, help="model directory (default: shipped)")
+    parser.add_argument("--client-cpus", default="0", help="CPUs of this load generator ('' for no pinning)")
+    parser.add_argument("--server-cpus", default="1", help="taskset CPU list of the server ('' for no pinning)")
+    parser.add_argument("--json", type=Path, default=None, help="write the results here")
+    return parser.parse_args()
+
+
+def main() -> None:
+    args = parse_args()
+    pages = soak_pages()
+    if args.client_cpus:
+        pin(cpu_set(args.client_cpus))
+    with running_server(args.workers, args.server_cpus, args.model) as (base, proc):
+        print(f"warm-up {args.warmup:.0f} s", file=sys.stderr)
+        soak(base, proc.pid, pages, args.concurrency, args.warmup)
+        start = rss_mb(proc.pid)
+        print(f"soak {args.minutes:g} min from RSS {start['rss_mb']} MB", file=sys.stderr)
+        run = soak(base, proc.pid, pages, args.concurrency, args.minutes * 60)
+    end = run["samples"][-1]
+    highest = max(s["rss_mb"] for s in run["samples"])
+    growth = (end["rss_mb"] - start["rss_mb"]) / start["rss_mb"] * 100
+    results = {"minutes": args.minutes, "warmup_s": args.warmup, "concurrency": args.concurrency,
+               "workers": args.workers, "pages": len(pages), "rss_start_mb": start["rss_mb"],
+               "rss_end_mb": end["rss_mb"], "rss_highest_mb": highest, "growth_percent": round(growth, 2),
+               **{k: v for k, v in run.items() if k != "samples"}, "samples": run["samples"]}
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(results, indent=2) + "\n")
+    print(f"RSS {start['rss_mb']} MB after warm-up → {end['rss_mb']} MB after {args.minutes:g} min "
+          f"(highest {highest} MB): {growth:+.1f}%; {run['requests']} requests {run['statuses']}, "
+          f"{run['unexpected']} unexpected; p50 {run['p50_ms']} ms, p99 {run['p99_ms']} ms")
+    if run["unexpected"]:
+        sys.exit("unexpected answers during the soak")
+    if growth >= 10:
+        sys.exit("memory grew by 10% or more")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,112 @@
+"""Worker processes behind one socket, with model reloads that reach every worker without a restart.
+
+uvicorn's own supervisor answers SIGHUP by replacing its workers; each new one
+then answers 503 while it loads the model, so requests fail during a reload.
+Here the supervisor forwards signals instead and every worker swaps its model
+in place, which fails no request:
+
+- SIGHUP to the supervisor: every worker reloads the configured directory.
+- ``POST /v1/admin/reload`` on one worker: that worker loads the directory it
+  was given, records it in the run folder and sends the supervisor SIGUSR1,
+  which every worker answers by loading the recorded directory.
+
+A worker started later (uvicorn replaces one that died) loads the recorded
+directory too, so all workers serve the same model.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import sys
+from pathlib import Path
+
+import uvicorn
+from uvicorn.config import STARTUP_FAILURE
+from uvicorn.supervisors import Multiprocess
+
+RUN_DIR_ENV = "STORYFILTER_RUN_DIR"
+FOLLOW_SIGNAL = getattr(signal, "SIGUSR1", None)
+_RECORD = "model_dir"
+
+log = logging.getLogger("uvicorn.error")
+
+
+class SharedModelDir:
+    """The model directory every worker should serve, in a file of the run folder (None: the configured one)."""
+
+    def __init__(self, run_dir: Path | None) -> None:
+        self.path = run_dir / _RECORD if run_dir else None
+
+    @classmethod
+    def from_env(cls) -> "SharedModelDir":
+        run_dir = os.environ.get(RUN_DIR_ENV)
+        return cls(Path(run_dir) if run_dir else None)
+
+    @property
+    def shared(self) -> bool:
+        """Whether there are other workers to tell (the service runs under :func:`run`'s supervisor)."""
+        return self.path is not None
+
+    def read(self) -> Path | None:
+        if self.path is None:
+            return None
+        try:
+            text = self.path.read_text(encoding="utf-8").strip()
+        except FileNotFoundError:
+            return None
+        return Path(text) if text else None
+
+    def write(self, model_dir: Path | None) -> None:
+        """Record ``model_dir`` in one rename, so a worker never reads half a path."""
+        if self.path is None:
+            return
+        if model_dir is None:
+            self.path.unlink(missing_ok=True)
+            return
+        partial = self.path.with_name(f".{_RECORD}.{os.getpid()}")
+        partial.write_text(str(model_dir.resolve()), encoding="utf-8")
+        os.replace(partial, self.path)
+
+    def ask_all_workers_to_follow(self) -> None:
+        """Tell the supervisor that every worker should load the recorded directory."""
+        if self.shared and FOLLOW_SIGNAL is not None:
+            os.kill(os.getppid(), FOLLOW_SIGNAL)
+
+
+class ReloadingMultiprocess(Multiprocess):
+    """uvicorn's supervisor, forwarding reload signals to the workers instead of restarting them."""
+
+    def __init__(self, config: uvicorn.Config, sockets: list, run_dir: Path) -> None:
+        super().__init__(config, sockets)
+        self.record = SharedModelDir(run_dir)
+
+    def _forward(self, signum: int) -> None:
+        for worker in self.processes:
+            if worker.pid is not None and worker.process.is_alive():
+                os.kill(worker.pid, signum)
+
+    def handle_hup(self) -> None:
+        log.info("Received SIGHUP, every worker reloads the configured model directory.")
+        self.record.write(None)
+        self._forward(signal.SIGHUP)
+
+    def handle_usr1(self) -> None:
+        log.info("A worker loaded another model directory, the others follow.")
+        self._forward(signal.SIGUSR1)
+
+
+def run(config: uvicorn.Config, run_dir: Path | None) -> None:
+    """Serve ``config`` as :func:`uvicorn.run` does, with :class:`ReloadingMultiprocess` for several
+    workers (``run_dir``: their shared folder)."""
+    if config.workers > 1:
+        sockets = [config.bind_socket()]
+        if FOLLOW_SIGNAL is None or run_dir is None:  # pragma: no cover - Windows has no SIGUSR1
+            Multiprocess(config, sockets).run()
+        else:
+            ReloadingMultiprocess(config, sockets, run_dir).run()
+        return
+    server = uvicorn.Server(config)
+    server.run()
+    if not server.started:
+        sys.exit(STARTUP_FAILURE)
