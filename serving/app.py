@@ -8,7 +8,6 @@ CPU-bound scoring never blocks the event loop. No endpoint fetches a URL.
 """
 from __future__ import annotations
 
-import hmac
 import logging
 import signal
 import threading
@@ -23,11 +22,13 @@ from fastapi.responses import Response
 from classifier import __version__
 from classifier.api import StoryFilter, load_model
 
+from .auth import api_key_check
 from .errors import ApiError, install_error_handlers
 from .metrics import Metrics
 from .middleware import BodyLimitMiddleware, InFlightLimitMiddleware, MetricsMiddleware
 from .reload import Loader, ReloadRefused, ReloadRequest, describe, install_reload_signal, load_from
 from .responses import FastJSONResponse
+from .review import install_review
 from .schemas import BatchRequest, BatchResult, ErrorBody, Health, ModelDetails, ModelInfo, ScoreRequest, ScoreResult
 from .scoring import Deadline, score_batch, score_one
 from .settings import Settings
@@ -158,14 +159,7 @@ def create_app(settings: Settings | None = None, loader: Loader = default_loader
 
     # The checks below are async: they never block, so they stay on the event loop
     # instead of costing a threadpool hop on every request.
-    async def require_api_key(request: Request) -> None:
-        expected = settings.api_key
-        if expected is None:
-            return
-        given = request.headers.get("x-api-key", "")
-        if not hmac.compare_digest(given.encode(), expected.get_secret_value().encode()):
-            raise ApiError(401, "unauthorized", "missing or wrong X-API-Key header",
-                           {"WWW-Authenticate": "X-API-Key"})
+    require_api_key = api_key_check(settings)
 
     async def require_json(request: Request) -> None:
         media = request.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -243,11 +237,13 @@ def create_app(settings: Settings | None = None, loader: Loader = default_loader
         """Prometheus metrics of this worker process."""
         return Response(metrics.render(), media_type=metrics.content_type)
 
+    install_review(app, holder, settings)  # /review and /v1/review/*; the database opens on first use
+
     known = frozenset(getattr(r, "path", "") for r in app.routes)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes,
                        on_reject=lambda: metrics.count_error("too_large"))
     app.add_middleware(InFlightLimitMiddleware, limit=settings.max_in_flight,
-                       paths=frozenset({"/v1/score", "/v1/score/batch"}),
+                       paths=frozenset({"/v1/score", "/v1/score/batch", "/v1/review/score"}),
                        on_reject=lambda: metrics.count_error("too_many_requests"), report=metrics.in_flight.set)
     app.add_middleware(MetricsMiddleware, observe=metrics.observe_request, known_paths=known)
     return app

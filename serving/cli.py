@@ -121,25 +121,44 @@ def _train_command(sources: tuple[Path, ...], output: Path, mode: str, cv_folds:
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--param", "params", multiple=True, metavar="KEY=VALUE",
               help="Override a BlockClassifier parameter, e.g. --param C=0.5 (repeatable).")
+@click.option("--feedback", "feedback_db", default=None, metavar="DB_URL",
+              help="Also train on the pages reviewed in this feedback store (SQLAlchemy URL or SQLite file): "
+                   "corrections win; the manifest reports before/after on folds grouped by site.")
 @click.option("--quiet", is_flag=True, help="No progress bars.")
 def train(sources: tuple[Path, ...], output: Path, mode: str, cv_folds: int, threshold: float | None,
-          seed: int, params: tuple[str, ...], quiet: bool) -> None:
+          seed: int, params: tuple[str, ...], feedback_db: str | None, quiet: bool) -> None:
     """Train a model from gold folders, JSONL pages or JSONL labelled blocks."""
     from training.train import train_model
 
     parsed = _parse_params(params)
     command = _train_command(sources, output, mode, cv_folds, threshold, seed, params)
+    if feedback_db:
+        from serving.review.records import database_url, redacted
+
+        command += " --feedback " + shlex.quote(redacted(database_url(feedback_db)))
     modes = ["html", "text"] if mode == "both" else [mode]
     try:
         for m in modes:
             out = output / m if mode == "both" else output
-            manifest = train_model(sources, out, mode=m, params=parsed, cv_folds=cv_folds,
-                                   threshold=threshold, seed=seed, progress=not quiet, command=command)
+            if feedback_db:
+                from serving.review.retrain import retrain_from_store
+
+                manifest = retrain_from_store(sources, feedback_db, out, mode=m, params=parsed, cv_folds=cv_folds,
+                                              threshold=threshold, seed=seed, progress=not quiet, command=command)
+            else:
+                manifest = train_model(sources, out, mode=m, params=parsed, cv_folds=cv_folds,
+                                       threshold=threshold, seed=seed, progress=not quiet, command=command)
             cv = manifest.get("cross_validation")
             line = f"wrote {out} ({manifest['name']} {manifest['version']}, threshold {manifest['threshold']})"
             if cv:
                 overall = cv["systems"]["storyfilter"]["overall"]
                 line += f"; cross-validated page word F1 {overall['word_f1']:.4f}"
+            feedback = manifest.get("feedback") or {}
+            if "before" in feedback:
+                line += (f"; {feedback['pages']} reviewed pages, block accuracy on them out of fold "
+                         f"{feedback['before']['feedback_block_accuracy']} before, "
+                         f"{feedback['after']['feedback_block_accuracy']} after, "
+                         f"{feedback['fitted_block_accuracy']} fitted")
             click.echo(line)
     except StoryFilterError as err:
         _fail(str(err))
@@ -214,11 +233,15 @@ def evaluate(corpus: tuple[Path, ...], model_dir: Path | None, mode: str, cv_fol
                    "env STORYFILTER_MAX_IN_FLIGHT]")
 @click.option("--workers", type=click.IntRange(1, 64), default=None,
               help="Worker processes  [default: 1; env STORYFILTER_WORKERS]")
+@click.option("--feedback-db", default=None, metavar="URL|PATH",
+              help="Feedback store of the review page /review: SQLAlchemy URL or SQLite file  "
+                   "[default: ~/.local/share/storyfilter/feedback.sqlite3; env STORYFILTER_FEEDBACK_DB]")
 @click.option("--log-level", type=click.Choice(["critical", "error", "warning", "info", "debug"]),
               default="info", show_default=True)
 def serve(host: str | None, port: int | None, model_dir: Path | None, api_key: str | None,
           max_body_bytes: int | None, max_batch: int | None, max_blocks: int | None,
-          time_budget: float | None, max_in_flight: int | None, workers: int | None, log_level: str) -> None:
+          time_budget: float | None, max_in_flight: int | None, workers: int | None, feedback_db: str | None,
+          log_level: str) -> None:
     """Run the HTTP scoring service (flags win over STORYFILTER_* variables)."""
     import os
 
@@ -231,7 +254,8 @@ def serve(host: str | None, port: int | None, model_dir: Path | None, api_key: s
     try:
         settings = Settings.from_env(model_dir=model_dir, host=host, port=port, api_key=api_key,
                                      max_body_bytes=max_body_bytes, max_batch=max_batch, max_blocks=max_blocks,
-                                     time_budget=time_budget, max_in_flight=max_in_flight, workers=workers)
+                                     time_budget=time_budget, max_in_flight=max_in_flight, workers=workers,
+                                     feedback_db=feedback_db)
     except ValidationError as err:
         _fail("bad setting: " + "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in err.errors()), 2)
     if settings.model_dir is not None and not settings.model_dir.exists():

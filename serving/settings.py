@@ -34,6 +34,8 @@ class Settings(BaseModel):
     time_budget: float = Field(30.0, gt=0, description="Seconds one request may spend; checked between pages.")
     max_in_flight: int = Field(64, ge=1, description="Scoring requests one worker holds at once; more get 429.")
     api_key: SecretStr | None = Field(None, description="If set, /v1/* requires it in the X-API-Key header.")
+    feedback_db: str | None = Field(None, description="Feedback store of /review: a SQLAlchemy URL or a SQLite "
+                                                      "file; None: feedback.sqlite3 in the user's data folder.")
 
     def limits(self) -> Limits:
         """Page limits for the model: a page may be as large as a body, no larger."""

@@ -35,9 +35,12 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 
 
 @pytest.fixture(scope="module")
-def fuzz_app(trained_model_dir: Path) -> Iterator[object]:
-    """The app with its model loaded: the lifespan runs once here, so every fuzz call scores for real."""
-    app = create_app(Settings(model_dir=trained_model_dir, max_body_bytes=200_000, max_batch=4))
+def fuzz_app(trained_model_dir: Path, tmp_path_factory) -> Iterator[object]:
+    """The app with its model loaded: the lifespan runs once here, so every fuzz call scores for real
+    (the review endpoints too, into a feedback store of their own)."""
+    store = tmp_path_factory.mktemp("fuzz-feedback") / "feedback.sqlite3"
+    app = create_app(Settings(model_dir=trained_model_dir, max_body_bytes=200_000, max_batch=4,
+                              feedback_db=str(store)))
     with TestClient(app, raise_server_exceptions=False):
         assert app.state.holder.done.wait(120)
         assert app.state.holder.model is not None, app.state.holder.error
