@@ -18,24 +18,14 @@ _RESULT_EXAMPLE = {
                 "path": "body>article>p"}]}
 
 
-class ScoreRequest(BaseModel):
-    """One page: raw HTML or plain text (exactly one of them)."""
-
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
-        {"html": _PAGE_EXAMPLE, "url": "https://example.org/story"},
-        {"text": "Title\nThe story, one paragraph a line.\nRead more: other story", "threshold": 0.6},
-        {"text": "Text another extractor already cleaned.", "extracted": True, "include_blocks": False}]})
+class PageInput(BaseModel):
+    """A page sent in a request body: raw HTML or plain text, exactly one of them."""
 
     html: str | None = Field(None, description="The page as HTML.")
     text: str | None = Field(None, description="The page as plain text, one paragraph a line.")
-    url: str | None = Field(None, max_length=8192, description="Recorded only; never fetched.")
-    threshold: float | None = Field(None, ge=0.0, le=1.0,
-                                    description="Keep blocks with P(story) at or above this (default: the model's).")
-    include_blocks: bool = Field(True, description="Return every block with its score, not only the story text.")
-    extracted: bool = Field(False, description="Text is another extractor's output: use the post-filter threshold.")
 
     @model_validator(mode="after")
-    def _one_page(self) -> "ScoreRequest":
+    def _one_page(self) -> "PageInput":
         if (self.html is None) == (self.text is None):
             raise ValueError("give exactly one of 'html' or 'text'")
         return self
@@ -47,6 +37,21 @@ class ScoreRequest(BaseModel):
     @property
     def page(self) -> str:
         return self.html if self.html is not None else self.text  # type: ignore[return-value]
+
+
+class ScoreRequest(PageInput):
+    """One page: raw HTML or plain text (exactly one of them)."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"html": _PAGE_EXAMPLE, "url": "https://example.org/story"},
+        {"text": "Title\nThe story, one paragraph a line.\nRead more: other story", "threshold": 0.6},
+        {"text": "Text another extractor already cleaned.", "extracted": True, "include_blocks": False}]})
+
+    url: str | None = Field(None, max_length=8192, description="Recorded only; never fetched.")
+    threshold: float | None = Field(None, ge=0.0, le=1.0,
+                                    description="Keep blocks with P(story) at or above this (default: the model's).")
+    include_blocks: bool = Field(True, description="Return every block with its score, not only the story text.")
+    extracted: bool = Field(False, description="Text is another extractor's output: use the post-filter threshold.")
 
 
 class BatchRequest(BaseModel):

@@ -11,7 +11,6 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,7 +21,7 @@ pytest.importorskip("sqlalchemy")
 sync_api = pytest.importorskip("playwright.sync_api")
 
 from test_feedback_training import ADS, FERRY_PAGE, FERRY_URL, STORY_STARTS  # noqa: E402
-from test_service import _free_port  # noqa: E402
+from test_service import _running_server, _until  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 KEY = "browser-key"
@@ -32,10 +31,6 @@ SCREENSHOT_ENV = "STORYFILTER_REVIEW_SCREENSHOT"  # a path: save a screenshot of
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium")
 
 
-def _server_command(port: int) -> list[str]:
-    return [sys.executable, "-m", "serving.cli", "serve", "--port", str(port), "--log-level", "warning"]
-
-
 @pytest.fixture(scope="module")
 def db(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("browser") / "feedback.sqlite3"
@@ -43,31 +38,11 @@ def db(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def server(trained_model_dir, cli_env, db) -> Iterator[str]:
-    port = _free_port()
     env = {**cli_env, "STORYFILTER_MODEL_DIR": str(trained_model_dir), "STORYFILTER_API_KEY": KEY,
            "STORYFILTER_FEEDBACK_DB": str(db)}
-    proc = subprocess.Popen(_server_command(port), cwd=REPO, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        give_up = time.monotonic() + 120  # a guard against a server that never starts
-        while True:
-            assert proc.poll() is None, proc.stdout.read().decode(errors="replace")  # type: ignore[union-attr]
-            try:
-                if httpx.get(base + "/readyz", timeout=5).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < give_up, "server did not start"
-            time.sleep(0.1)
+    with _running_server([], env) as (base, _):
+        _until(lambda: httpx.get(base + "/readyz", timeout=5).status_code == 200)
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 @pytest.fixture(scope="module")
@@ -175,16 +150,10 @@ def test_fix_two_blocks_retrain_reload_and_the_new_model_gets_them_right(page, s
     sync_api.expect(page.locator("#status")).to_contain_text("2 corrected")
 
     out = tmp_path / "retrained"
-    help_text = subprocess.run([sys.executable, "-m", "serving.cli", "train", "--help"], env=cli_env,
-                               capture_output=True, text=True, cwd=REPO).stdout
-    if "--feedback" in help_text:  # the command line, once it has the option
-        done = subprocess.run([sys.executable, "-m", "serving.cli", "train", str(pages_jsonl), "--feedback", str(db),
-                               "-o", str(out), "--mode", "html", "--cv-folds", "2", "--quiet"],
-                              env=cli_env, capture_output=True, text=True, cwd=REPO)
-        assert done.returncode == 0, done.stderr
-    else:
-        from serving.review.retrain import retrain_from_store
-        retrain_from_store([pages_jsonl], db, out, mode="html", cv_folds=2, progress=False)
+    done = subprocess.run([sys.executable, "-m", "serving.cli", "train", str(pages_jsonl), "--feedback", str(db),
+                           "-o", str(out), "--mode", "html", "--cv-folds", "2", "--quiet"],
+                          env=cli_env, capture_output=True, text=True, cwd=REPO)
+    assert done.returncode == 0, done.stderr
 
     reloaded = httpx.post(server + "/v1/admin/reload", json={"model_dir": str(out)}, headers={"X-API-Key": KEY},
                           timeout=60)

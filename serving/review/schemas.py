@@ -3,39 +3,25 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field
+
+from ..schemas import PageInput
 
 Label = Literal["story", "boilerplate"]
 
 
-class ReviewScoreRequest(BaseModel):
+class ReviewScoreRequest(PageInput):
     """A page to review: raw HTML or plain text (exactly one), stored unless ``store`` is false."""
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
         {"html": "<html><body><nav>Home</nav><article><p>The story.</p></article></body></html>",
          "url": "https://example.org/story"}]})
 
-    html: str | None = None
-    text: str | None = None
     url: str | None = Field(None, max_length=8192, description="Recorded (it names the site); never fetched.")
     ref: str | None = Field(None, max_length=2048, description="Your own id for the page.")
     threshold: float | None = Field(None, ge=0.0, le=1.0, description="Default: the model's own.")
     store: bool = Field(True, description="Keep the page in the feedback store so it can be labelled.")
     top_k: int = Field(5, ge=0, le=50, description="Explanation terms listed each way per block.")
-
-    @model_validator(mode="after")
-    def _one_page(self) -> "ReviewScoreRequest":
-        if (self.html is None) == (self.text is None):
-            raise ValueError("give exactly one of 'html' or 'text'")
-        return self
-
-    @property
-    def mode(self) -> Literal["html", "text"]:
-        return "html" if self.html is not None else "text"
-
-    @property
-    def page(self) -> str:
-        return self.html if self.html is not None else self.text  # type: ignore[return-value]
 
 
 class Term(BaseModel):
