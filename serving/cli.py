@@ -303,5 +303,3 @@ def _run_dir(workers: int) -> Iterator[Path | None]:
 
 if __name__ == "__main__":  # pragma: no cover
     main()
-from serving.batch_cli import batch  # noqa: E402
-main.add_command(batch)
