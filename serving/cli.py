@@ -13,13 +13,9 @@ import click
 
 from classifier import __version__
 from classifier.errors import StoryFilterError
+from serving.console import fail
 
 MAX_STDIN_BYTES = 64 * 1024 * 1024
-
-
-def _fail(message: str, code: int = 1) -> None:
-    click.echo(f"storyfilter: error: {message}", err=True)
-    sys.exit(code)
 
 
 def _read_input(path: str) -> bytes:
@@ -28,12 +24,12 @@ def _read_input(path: str) -> bytes:
         return data
     target = Path(path)
     if target.is_dir():
-        _fail(f"{path}: is a directory (give a file, or - for standard input)", 2)
+        fail(f"{path}: is a directory (give a file, or - for standard input)", 2)
     try:
         with target.open("rb") as handle:
             return handle.read(MAX_STDIN_BYTES + 1)
     except OSError as err:
-        _fail(f"{path}: {err.strerror or err}", 2)
+        fail(f"{path}: {err.strerror or err}", 2)
     raise AssertionError("unreachable")
 
 
@@ -67,11 +63,11 @@ def extract(path: str, mode: str, url: str | None, fmt: str, threshold: float | 
     try:
         model = load_model(model_dir)
         if len(data) > model.limits.max_bytes:
-            _fail(f"input is over {model.limits.max_bytes:,} bytes (the page size limit)")
+            fail(f"input is over {model.limits.max_bytes:,} bytes (the page size limit)")
         result = model.filter(data, mode=mode, url=url, threshold=threshold, encoding=encoding,
                               extracted=extracted)
     except StoryFilterError as err:
-        _fail(str(err))
+        fail(str(err))
     if fmt == "json":
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False))
     elif result.story_text:
@@ -161,9 +157,9 @@ def train(sources: tuple[Path, ...], output: Path, mode: str, cv_folds: int, thr
                          f"{feedback['fitted_block_accuracy']} fitted")
             click.echo(line)
     except StoryFilterError as err:
-        _fail(str(err))
+        fail(str(err))
     except ValueError as err:
-        _fail(str(err))
+        fail(str(err))
 
 
 @main.command(name="eval")
@@ -201,7 +197,7 @@ def evaluate(corpus: tuple[Path, ...], model_dir: Path | None, mode: str, cv_fol
             report = cross_validation_report(examples, lambda: BlockClassifier(**settings), cv_folds,
                                              threshold, progress=not quiet)
     except (StoryFilterError, ValueError) as err:
-        _fail(str(err))
+        fail(str(err))
     report["mode"] = mode
     click.echo(format_table(report["systems"]))
     click.echo(f"threshold {report['threshold']}, {report['pages']} pages")
@@ -209,7 +205,7 @@ def evaluate(corpus: tuple[Path, ...], model_dir: Path | None, mode: str, cv_fol
         try:
             json_out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
         except OSError as err:
-            _fail(f"{json_out}: {err.strerror or err}")
+            fail(f"{json_out}: {err.strerror or err}")
 
 
 @main.command()
@@ -250,16 +246,16 @@ def serve(host: str | None, port: int | None, model_dir: Path | None, api_key: s
 
         from serving.settings import Settings, ValidationError
     except ImportError as err:
-        _fail(f"the service needs its extra: pip install 'storyfilter[serve]' ({err})")
+        fail(f"the service needs its extra: pip install 'storyfilter[serve]' ({err})")
     try:
         settings = Settings.from_env(model_dir=model_dir, host=host, port=port, api_key=api_key,
                                      max_body_bytes=max_body_bytes, max_batch=max_batch, max_blocks=max_blocks,
                                      time_budget=time_budget, max_in_flight=max_in_flight, workers=workers,
                                      feedback_db=feedback_db)
     except ValidationError as err:
-        _fail("bad setting: " + "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in err.errors()), 2)
+        fail("bad setting: " + "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in err.errors()), 2)
     if settings.model_dir is not None and not settings.model_dir.exists():
-        _fail(f"{settings.model_dir}: no such model directory", 2)
+        fail(f"{settings.model_dir}: no such model directory", 2)
     # Every worker process builds its own app from the environment, so the settings travel there.
     os.environ.update(settings.to_env())
     from serving.protocol import best_protocol
@@ -300,6 +296,10 @@ def _run_dir(workers: int) -> Iterator[Path | None]:
             os.environ.pop(name, None)
         shutil.rmtree(folder, ignore_errors=True)
 
+
+from serving.batch_cli import batch  # noqa: E402  (its own module: it is a command of its own)
+
+main.add_command(batch)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

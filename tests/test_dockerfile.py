@@ -16,7 +16,7 @@ def test_dockerfile_copies_existing_paths_and_runs_the_installed_command():
     assert copied and all((REPO / src).exists() for src in copied), copied
     project = tomllib.loads((REPO / "pyproject.toml").read_text())
     # Every package the wheel ships is copied into the image.
-    assert set(project["tool"]["setuptools"]["packages"]) - {"classifier.integrations"} <= set(copied)
+    assert {package.split(".")[0] for package in project["tool"]["setuptools"]["packages"]} <= set(copied)
     cmd = next(words for words in lines if words[0] == "CMD")
     assert cmd[1].strip('[",') in project["project"]["scripts"]
     assert any(words[:2] == ["USER", "nobody"] for words in lines)
