@@ -1,7 +1,6 @@
 """Shared fixtures: synthetic pages on disk and one tiny trained model (html/ + text/) per session."""
 from __future__ import annotations
 
-import os
 import shutil
 import sys
 from pathlib import Path
@@ -14,6 +13,7 @@ for entry in (str(REPO), str(TESTS)):
     if entry not in sys.path:
         sys.path.insert(0, entry)
 
+from service_process import repo_env  # noqa: E402
 from synthetic import make_pages, write_pages_jsonl  # noqa: E402
 
 N_SITES, PAGES_PER_SITE = 8, 5
@@ -79,7 +79,4 @@ def model_copy(trained_model_dir, tmp_path) -> Path:
 @pytest.fixture(scope="session")
 def cli_env() -> dict[str, str]:
     """Environment for ``python -m serving.cli`` subprocesses run from the repository."""
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH", "")]))
-    env["PYTHONIOENCODING"] = "utf-8"
-    return env
+    return repo_env()

@@ -5,7 +5,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -24,6 +23,7 @@ pytest.importorskip("alembic")
 from serving.review.export import FORMATS, export_rows  # noqa: E402
 from serving.review.store import (FeedbackStore, NewBlock, NewPage, PageNotFound,  # noqa: E402
                                   database_url, metadata)
+from service_process import free_port  # noqa: E402
 from training.readers import read_labelled_blocks  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
@@ -62,7 +62,7 @@ def postgres_url() -> Iterator[str]:
     os.chmod(folder, 0o755)
     if as_user:
         os.chown(folder, user.pw_uid, user.pw_gid)
-    data, port = folder / "data", _free_port()
+    data, port = folder / "data", free_port()
     _run(*as_user, "initdb", "-D", str(data), "-A", "trust", "-U", "storyfilter", "--no-sync")
     _run(*as_user, "pg_ctl", "-D", str(data), "-w", "-l", str(folder / "log"), "-o",
          f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off", "start")
@@ -72,12 +72,6 @@ def postgres_url() -> Iterator[str]:
         subprocess.run([*as_user, "pg_ctl", "-D", str(data), "-m", "immediate", "stop"], capture_output=True,
                        timeout=60)
         shutil.rmtree(folder, ignore_errors=True)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

@@ -2,14 +2,10 @@
 from __future__ import annotations
 
 import json
-import socket
-import subprocess
-import sys
 import threading
 import time
 import warnings
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -23,6 +19,7 @@ with warnings.catch_warnings():  # newer Starlette prefers another HTTP client p
 from classifier import load_model  # noqa: E402
 from serving.app import create_app  # noqa: E402
 from serving.settings import Settings  # noqa: E402
+from service_process import running_server as _running_server  # noqa: E402
 
 KEY = "s3cret-key"
 BINARY_TEXT = "\x00\x01\x02\x03\x04\x05" * 50
@@ -265,41 +262,6 @@ def test_settings_from_environment_and_flags_win():
 
 
 # ----- a real server process --------------------------------------------------------------------
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@contextmanager
-def _running_server(args: list[str], env: dict[str, str]) -> Iterator[tuple[str, subprocess.Popen]]:
-    """``storyfilter serve`` in its own process on a free port; yields once the process listens."""
-    port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "serving.cli", "serve", "--port", str(port),
-                             "--log-level", "warning", *args],
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        give_up = time.monotonic() + 120  # only a guard against a server that never starts
-        while True:
-            assert proc.poll() is None, proc.stdout.read().decode(errors="replace")
-            try:
-                httpx.get(base + "/healthz", timeout=5)
-                break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < give_up, "server did not start"
-            time.sleep(0.1)
-        yield base, proc
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-
-
 def _until(ready: Callable[[], bool]) -> None:
     give_up = time.monotonic() + 120  # a guard, not a measurement
     while not ready():
