@@ -76,14 +76,11 @@ def cpu_set(text: str) -> set[int]:
     return {int(c) for c in text.split(",")} if text else set(range(os.cpu_count() or 1))
 
 
-def in_process_ms(html: str, model_dir: Path | None, cpus: set[int], repeat: int) -> dict:
+def in_process_ms(html: str, model: "StoryFilter", cpus: set[int], repeat: int) -> dict:
     """Median and p95 of filter_html on the server's CPUs: the floor any HTTP latency sits on."""
-    from classifier import load_model
-
     before = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else None
     pin(cpus)
     try:
-        model = load_model(model_dir)
         for _ in range(5):
             model.filter_html(html)
         times, with_json = [], []
@@ -100,6 +97,43 @@ def in_process_ms(html: str, model_dir: Path | None, cpus: set[int], repeat: int
             pin(before)
     return {"median_ms": statistics.median(times), "p95_ms": percentile(times, 0.95), "runs": repeat,
             "with_json_median_ms": statistics.median(with_json)}
+
+
+def paired_overhead(base: str, html: str, model: "StoryFilter", server_cpus: set[int], rounds: int,
+                    per_round: int) -> dict:
+    """HTTP overhead measured in alternating rounds at concurrency 1: ``per_round`` in-process calls
+    on the server's CPUs, then ``per_round`` requests; overhead = HTTP median minus in-process
+    median of the same round. Both halves of a round see the same machine, so a noisy
+    neighbour moves both instead of only one (the levels' overhead compares two separate runs)."""
+    body = json.dumps({"html": html}).encode()
+    headers = {"content-type": "application/json"}
+    client_cpus = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else None
+    diffs, http_medians, inproc_medians = [], [], []
+    with httpx.Client(base_url=base, timeout=60) as client:
+        client.post("/v1/score", content=body, headers=headers)
+        for _ in range(rounds):
+            pin(server_cpus)
+            inproc = []
+            for _ in range(per_round):
+                t0 = time.perf_counter()
+                model.filter_html(html)
+                inproc.append((time.perf_counter() - t0) * 1000)
+            if client_cpus is not None:
+                pin(client_cpus)
+            http = []
+            for _ in range(per_round):
+                t0 = time.perf_counter()
+                r = client.post("/v1/score", content=body, headers=headers)
+                http.append((time.perf_counter() - t0) * 1000)
+                if r.status_code != 200:
+                    sys.exit(f"overhead round: {r.status_code} {r.text[:200]}")
+            http_medians.append(statistics.median(http))
+            inproc_medians.append(statistics.median(inproc))
+            diffs.append(http_medians[-1] - inproc_medians[-1])
+    return {"rounds": rounds, "per_round": per_round, "overhead_ms_median": round(statistics.median(diffs), 2),
+            "overhead_ms_min": round(min(diffs), 2), "overhead_ms_max": round(max(diffs), 2),
+            "http_p50_ms_median": round(statistics.median(http_medians), 2),
+            "in_process_ms_median": round(statistics.median(inproc_medians), 2)}
 
 
 def json_round_trip(model: "StoryFilter", body: bytes) -> bytes:
@@ -240,12 +274,16 @@ def run_level(base: str, body: bytes, concurrency: int, requests: int, path: str
             "p99_ms": round(percentile(latencies, 0.99), 2)}
 
 
-def bench_workers(workers: int, cpus: str, body: bytes, levels: list[int], requests: int,
-                  model_dir: Path | None) -> dict:
+def bench_workers(workers: int, cpus: str, html: str, levels: list[int], requests: int,
+                  model_dir: Path | None, model: "StoryFilter", rounds: int) -> dict:
+    body = json.dumps({"html": html}).encode()
     with running_server(workers, cpus, model_dir) as (base, proc):
         run_level(base, body, max(levels), max(requests // 4, 4 * max(levels)))  # warm up every worker
         out = []
         healthz = run_level(base, body, 1, requests, path="/healthz")
+        paired = paired_overhead(base, html, model, cpu_set(cpus), rounds, per_round=100)
+        print(f"  workers={workers} paired overhead {paired['overhead_ms_median']} ms "
+              f"({paired['overhead_ms_min']}–{paired['overhead_ms_max']})", file=sys.stderr)
         for level in levels:
             before = rss_mb(proc.pid)
             result = run_level(base, body, level, requests)
@@ -253,7 +291,8 @@ def bench_workers(workers: int, cpus: str, body: bytes, levels: list[int], reque
             out.append(result)
             print(f"  workers={workers} c={level}: {result['throughput_rps']} req/s, p50 {result['p50_ms']} ms, "
                   f"errors {result['errors']}", file=sys.stderr)
-    return {"workers": workers, "server_cpus": cpus, "levels": out, "healthz_p50_ms": healthz["p50_ms"]}
+    return {"workers": workers, "server_cpus": cpus, "levels": out, "healthz_p50_ms": healthz["p50_ms"],
+            "paired_overhead": paired}
 
 
 def markdown(results: dict) -> str:
@@ -270,6 +309,10 @@ def markdown(results: dict) -> str:
                          f"({lv['rss_after']['peak_rss_mb']}) |")
     lines += ["", "HTTP overhead (p50 at concurrency 1 minus the in-process median): "
               + ", ".join(f"{r['workers']} worker(s) {r['http_overhead_ms']:.2f} ms" for r in results["runs"]),
+              "paired HTTP overhead (median of alternating rounds, min–max): "
+              + ", ".join(f"{r['workers']} worker(s) {r['paired_overhead']['overhead_ms_median']:.2f} ms "
+                          f"({r['paired_overhead']['overhead_ms_min']:.2f}–{r['paired_overhead']['overhead_ms_max']:.2f})"
+                          for r in results["runs"]),
               f"of which JSON parse/validate/serialise in process: "
               f"{results['in_process']['with_json_median_ms'] - inproc:.2f} ms; "
               "GET /healthz p50 at concurrency 1 (HTTP round trip alone): "
@@ -293,6 +336,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--client-cpus", default="0", help="CPUs of this load generator ('' for no pinning)")
     parser.add_argument("--server-cpus", nargs="+", default=["1", "0,1"],
                         help="taskset CPU list per --workers entry ('' for no pinning)")
+    parser.add_argument("--rounds", type=int, default=10,
+                        help="alternating in-process/HTTP rounds of 100 for the paired overhead")
     parser.add_argument("--json", type=Path, default=None, help="write the results here")
     return parser.parse_args()
 
@@ -301,17 +346,17 @@ def main() -> None:
     args = parse_args()
     page_path = args.page or default_page()
     html = read_page(page_path)
-    body = json.dumps({"html": html}).encode()
     server_cpus = (args.server_cpus * len(args.workers))[: len(args.workers)]
 
     from classifier import load_model
-    blocks = len(load_model(args.model).filter_html(html).blocks)
-    inproc = in_process_ms(html, args.model, cpu_set(server_cpus[0]), repeat=200)
+    model = load_model(args.model)
+    blocks = len(model.filter_html(html).blocks)
+    inproc = in_process_ms(html, model, cpu_set(server_cpus[0]), repeat=200)
     if args.client_cpus:
         pin(cpu_set(args.client_cpus))
     runs = []
     for workers, cpus in zip(args.workers, server_cpus):
-        run = bench_workers(workers, cpus, body, args.concurrency, args.requests, args.model)
+        run = bench_workers(workers, cpus, html, args.concurrency, args.requests, args.model, model, args.rounds)
         first = next((lv for lv in run["levels"] if lv["concurrency"] == 1), None)
         run["http_overhead_ms"] = round(first["p50_ms"] - inproc["median_ms"], 2) if first else None
         runs.append(run)

@@ -227,6 +227,8 @@ def evaluate(corpus: tuple[Path, ...], model_dir: Path | None, mode: str, cv_fol
 @click.option("--max-in-flight", type=click.IntRange(1), default=None,
               help="Scoring requests one worker holds at once; more get 429  [default: 64; "
                    "env STORYFILTER_MAX_IN_FLIGHT]")
+@click.option("--threads", type=click.IntRange(1, 256), default=None,
+              help="Threads scoring requests in one worker  [default: 4; env STORYFILTER_THREADS]")
 @click.option("--workers", type=click.IntRange(1, 64), default=None,
               help="Worker processes  [default: 1; env STORYFILTER_WORKERS]")
 @click.option("--feedback-db", default=None, metavar="URL|PATH",
@@ -236,7 +238,8 @@ def evaluate(corpus: tuple[Path, ...], model_dir: Path | None, mode: str, cv_fol
               default="info", show_default=True)
 def serve(host: str | None, port: int | None, model_dir: Path | None, api_key: str | None,
           max_body_bytes: int | None, max_batch: int | None, max_blocks: int | None,
-          time_budget: float | None, max_in_flight: int | None, workers: int | None, feedback_db: str | None,
+          time_budget: float | None, max_in_flight: int | None, threads: int | None, workers: int | None,
+          feedback_db: str | None,
           log_level: str) -> None:
     """Run the HTTP scoring service (flags win over STORYFILTER_* variables)."""
     import os
@@ -250,7 +253,8 @@ def serve(host: str | None, port: int | None, model_dir: Path | None, api_key: s
     try:
         settings = Settings.from_env(model_dir=model_dir, host=host, port=port, api_key=api_key,
                                      max_body_bytes=max_body_bytes, max_batch=max_batch, max_blocks=max_blocks,
-                                     time_budget=time_budget, max_in_flight=max_in_flight, workers=workers,
+                                     time_budget=time_budget, max_in_flight=max_in_flight, threads=threads,
+                                     workers=workers,
                                      feedback_db=feedback_db)
     except ValidationError as err:
         fail("bad setting: " + "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in err.errors()), 2)

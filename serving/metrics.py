@@ -9,10 +9,12 @@ service rather than whichever worker answered.
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
-from classifier.api import StoryFilter
+if TYPE_CHECKING:
+    from classifier.api import StoryFilter
 
 _LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
@@ -61,7 +63,7 @@ class Metrics:
         self.pages.labels(mode).inc(pages)
         self.blocks.labels(mode).inc(blocks)
 
-    def set_model(self, model: StoryFilter) -> None:
+    def set_model(self, model: "StoryFilter") -> None:
         """Show exactly the models now serving: a reload drops the old versions' series.
 
         In multiprocess mode a removed series lives on in this process's file, so it is

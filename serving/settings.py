@@ -33,6 +33,8 @@ class Settings(BaseModel):
     max_blocks: int = Field(DEFAULT_LIMITS.max_blocks, ge=1, description="Blocks kept per page (later ones dropped).")
     time_budget: float = Field(30.0, gt=0, description="Seconds one request may spend; checked between pages.")
     max_in_flight: int = Field(64, ge=1, description="Scoring requests one worker holds at once; more get 429.")
+    threads: int = Field(4, ge=1, le=256, description="Threads that score requests in one worker; the others "
+                                                      "wait their turn (scoring holds the GIL).")
     api_key: SecretStr | None = Field(None, description="If set, /v1/* requires it in the X-API-Key header.")
     feedback_db: str | None = Field(None, description="Feedback store of /review: a SQLAlchemy URL or a SQLite "
                                                       "file; None: feedback.sqlite3 in the user's data folder.")

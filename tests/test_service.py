@@ -253,6 +253,17 @@ def test_500_is_json_without_a_trace(trained_model_dir, monkeypatch):
         assert "secret" not in body["error"]["message"]
 
 
+def test_a_worker_scores_in_as_many_threads_as_configured(trained_model_dir):
+    import anyio.to_thread
+
+    async def tokens() -> float:
+        return anyio.to_thread.current_default_thread_limiter().total_tokens
+
+    app = create_app(Settings(model_dir=trained_model_dir, threads=3))
+    with _client(app) as c:
+        assert c.portal.call(tokens) == 3
+
+
 def test_settings_from_environment_and_flags_win():
     env = {"STORYFILTER_PORT": "9001", "STORYFILTER_MAX_BATCH": "7", "STORYFILTER_API_KEY": "k"}
     s = Settings.from_env(env, port=9002)
