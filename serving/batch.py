@@ -56,10 +56,15 @@ class Summary:
         rss = max(self.peak_rss_mib.values(), default=0.0)
         done = f" ({self.inputs_already_done} done before)" if self.inputs_already_done else ""
         empty = f", {self.empty_inputs} without pages" if self.empty_inputs else ""
-        return (f"{self.inputs} inputs{done}{empty}: {self.pages:,} pages, {self.kept_blocks:,} kept blocks, "
-                f"{self.errors:,} errors, {self.skipped:,} non-page records skipped "
+        return (f"{_count(self.inputs, 'input')}{done}{empty}: {_count(self.pages, 'page')}, "
+                f"{_count(self.kept_blocks, 'kept block')}, {_count(self.errors, 'error')}, "
+                f"{_count(self.skipped, 'non-page record')} skipped "
                 f"in {self.seconds:.1f} s ({self.pages_per_second:,.0f} pages/s); "
                 f"peak RSS per worker {rss:,.0f} MiB")
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
 
 
 @dataclass
