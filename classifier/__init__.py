@@ -26,11 +26,11 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS) + ["__version__"]
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
-    from .api import LoadedModel, StoryFilter, detect_mode, load_model
-    from .blocks import Block
-    from .errors import InputError, ModelError, StoryFilterError, TrainingDataError
-    from .limits import Limits
-    from .result import FilterResult, ScoredBlock
+    from .api import LoadedModel, StoryFilter, detect_mode, load_model  # noqa: F401
+    from .blocks import Block  # noqa: F401
+    from .errors import InputError, ModelError, StoryFilterError, TrainingDataError  # noqa: F401
+    from .limits import Limits  # noqa: F401
+    from .result import FilterResult, ScoredBlock  # noqa: F401
 
 
 def __getattr__(name: str) -> Any:

@@ -410,3 +410,18 @@ def decode_for_parser(data: bytes | bytearray | memoryview, declared: str | None
         elif _is_utf8(data):
             return data, "utf-8"
     return _decode(data, declared)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def utf8_safe(text: str) -> str:
+    """``text`` as any UTF-8 writer and database accepts it: lone surrogates (valid in JSON and in
+    undecodable file names, not in UTF-8) and NUL (refused by PostgreSQL) become U+FFFD."""
+    if "\x00" in text:
+        text = text.replace("\x00", "\ufffd")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = _SURROGATE.sub("\ufffd", text)
+    return text

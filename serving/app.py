@@ -248,7 +248,7 @@ def create_app(settings: Settings | None = None, loader: Loader = default_loader
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes,
                        on_reject=lambda: metrics.count_error("too_large"))
     app.add_middleware(InFlightLimitMiddleware, limit=settings.max_in_flight,
-                       paths=frozenset({"/v1/score", "/v1/score/batch", "/v1/review/score"}),
+                       prefixes=("/v1/score", "/v1/review/"),
                        on_reject=lambda: metrics.count_error("too_many_requests"), report=metrics.in_flight.set)
     app.add_middleware(MetricsMiddleware, observe=metrics.observe_request, known_paths=known)
     return app

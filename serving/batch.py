@@ -21,7 +21,7 @@ from typing import Any
 
 from .batch_pool import WorkerPool, cpu_seconds, peak_rss_mib
 from .batch_scoring import BatchOptions, score_chunk_with
-from .batch_state import InputDone, RunState
+from .batch_state import InputDone, RunState, StateError
 from .sinks import PartWriter, format_of, merge_parts
 from .sources import InputFile, Page, Skip, discover, iter_pages
 
@@ -118,6 +118,8 @@ def run_batch(inputs: list[str | Path], output: str | Path, options: BatchOption
     output = Path(output)
     fmt = format_of(output)
     items = discover(inputs)
+    if any(Path(i).resolve() == output.resolve() for i in inputs):  # --overwrite would empty it
+        raise StateError(f"{output} is one of the inputs: choose another output")
     if progress is None:
         progress = sys.stderr.isatty()
     from classifier import load_model
@@ -131,7 +133,8 @@ def run_batch(inputs: list[str | Path], output: str | Path, options: BatchOption
     output.parent.mkdir(parents=True, exist_ok=True)
     state.open(overwrite)
     # an output written inside an input folder is not an input of its own next run
-    items = [it for it in items if it.path != output.resolve() and state.folder.resolve() not in it.path.parents]
+    items = [it for it in items
+             if it.path.resolve() != output.resolve() and state.folder.resolve() not in it.path.resolve().parents]
     summary = Summary(inputs=len(items))
     todo = [it for it in items if not state.is_done(it)]
     summary.inputs_already_done = len(items) - len(todo)

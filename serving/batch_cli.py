@@ -51,11 +51,13 @@ def batch(inputs: tuple[str, ...], output: str, workers: int, mode: str, thresho
     except (InputPathError, StateError) as err:
         fail(str(err), 2)
     except ImportError as err:
-        fail(f"Parquet output needs pyarrow: pip install 'storyfilter[batch]' ({err})")
+        fail(f"batch needs {err.name or 'a module'} for these inputs or this output: "
+             f"pip install 'storyfilter[batch]' ({err})")
     except (StoryFilterError, ValueError, OSError, RuntimeError) as err:
         fail(str(err))
     except KeyboardInterrupt:
-        fail("interrupted; run the same command again to resume (completed inputs are kept)", 130)
+        again = "the same command without --overwrite" if overwrite else "the same command"
+        fail(f"interrupted; run {again} again to resume (completed inputs are kept)", 130)
     click.echo(f"storyfilter: wrote {output}: {summary.line()}", err=True)
 
 

@@ -26,19 +26,20 @@ class InFlightLimitMiddleware:
 
     Scoring is CPU-bound: past a few requests per core, more in flight only adds
     queueing delay and memory, so a worker sheds load early and the client (or a
-    load balancer) retries after ``Retry-After`` instead of timing out. Health,
-    metrics and model endpoints are never limited. The counter lives on the event
+    load balancer) retries after ``Retry-After`` instead of timing out. Only paths
+    under ``prefixes`` count (scoring and review); health, metrics and model
+    endpoints are never limited. The counter lives on the event
     loop (one thread), so it needs no lock.
     """
 
-    def __init__(self, app: ASGIApp, limit: int, paths: frozenset[str],
+    def __init__(self, app: ASGIApp, limit: int, prefixes: tuple[str, ...],
                  on_reject: Callable[[], None] | None = None, report: Callable[[int], None] | None = None) -> None:
-        self.app, self.limit, self.paths, self.on_reject = app, limit, paths, on_reject
+        self.app, self.limit, self.prefixes, self.on_reject = app, limit, prefixes, on_reject
         self.report = report or (lambda _: None)
         self.in_flight = 0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] not in self.paths:
+        if scope["type"] != "http" or not scope["path"].startswith(self.prefixes):
             await self.app(scope, receive, send)
             return
         if self.in_flight >= self.limit:

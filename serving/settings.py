@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 from classifier.limits import DEFAULT_LIMITS, Limits
 
@@ -38,6 +38,15 @@ class Settings(BaseModel):
     api_key: SecretStr | None = Field(None, description="If set, /v1/* requires it in the X-API-Key header.")
     feedback_db: str | None = Field(None, description="Feedback store of /review: a SQLAlchemy URL or a SQLite "
                                                       "file; None: feedback.sqlite3 in the user's data folder.")
+
+    @field_validator("api_key")
+    @classmethod
+    def _key_not_blank(cls, key: SecretStr | None) -> SecretStr | None:
+        """An empty key would match a request without one: refuse it instead of serving unprotected."""
+        if key is not None and not key.get_secret_value().strip():
+            raise ValueError("the API key is empty (is the variable it comes from unset?); "
+                             "leave it out to run without a key")
+        return key
 
     def limits(self) -> Limits:
         """Page limits for the model: a page may be as large as a body, no larger."""

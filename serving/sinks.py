@@ -16,6 +16,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from classifier.decoding import utf8_safe
+
 FORMATS = {".jsonl": "jsonl", ".parquet": "parquet"}
 ROW_FIELDS = ("id", "url", "source", "mode", "model", "story_text", "blocks", "error")
 
@@ -78,6 +80,7 @@ class PartWriter:
     def write(self, rows: list[dict[str, Any]]) -> None:
         if not rows:
             return
+        rows = [_utf8_row(r) for r in rows]  # one odd page or file name must not stop the run
         if self._handle is not None:
             self._handle.write("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
         else:
@@ -144,3 +147,14 @@ def merge_parts(parts: Iterable[Path], output: Path, fmt: str, include_blocks: b
         tmp.unlink(missing_ok=True)
         raise
     return rows
+
+
+def _utf8_row(value: Any) -> Any:
+    """``value`` with every string made writable as UTF-8 (see :func:`utf8_safe`)."""
+    if isinstance(value, str):
+        return utf8_safe(value)
+    if isinstance(value, dict):
+        return {k: _utf8_row(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_utf8_row(v) for v in value]
+    return value

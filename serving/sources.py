@@ -117,8 +117,13 @@ def discover(inputs: Iterable[str | Path]) -> list[InputFile]:
             raise InputPathError(f"{path}: no such file or folder")
         for f in files:
             st = f.stat()
-            resolved = f.resolve()
-            found.setdefault(str(resolved), InputFile(resolved, kind_of(f.name) or "", st.st_size, st.st_mtime_ns))
+            # Deduplicated by the file it resolves to, read under the name it was given: a
+            # symlink's name (not its target's, e.g. a content hash) says the kind and the id.
+            found.setdefault(str(f.resolve()), InputFile(f.absolute(), kind_of(f.name) or "", st.st_size,
+                                                         st.st_mtime_ns))
+    if not found:
+        raise InputPathError(f"no input files in {', '.join(map(str, inputs))} "
+                             f"(looked for {', '.join(KNOWN_EXTENSIONS)})")
     return list(found.values())
 
 

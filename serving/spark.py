@@ -272,7 +272,10 @@ def run_spark_batch(inputs: list[str], output: str, options: BatchOptions = Batc
     started = time.perf_counter()
     frame, skipped = score_inputs(session, uris, options)
     writer = frame.write.mode("overwrite" if overwrite else "errorifexists")
-    (writer.json if fmt == "jsonl" else writer.parquet)(output)
+    if fmt == "jsonl":  # keep null fields, so rows have the local engine's columns
+        writer.option("ignoreNullFields", False).json(output)
+    else:
+        writer.parquet(output)
     seconds = time.perf_counter() - started
     written = (session.read.json if fmt == "jsonl" else session.read.parquet)(output)
     errors = written.filter(written.error.isNotNull()).count() if "error" in written.columns else 0

@@ -316,3 +316,44 @@ def test_error_rows_have_the_same_keys_as_scored_rows(tmp_path):
     ok, bad = read_rows(tmp_path / "o.jsonl")
     assert list(ok) == list(bad) == ["id", "url", "source", "mode", "model", "story_text", "blocks", "error"]
     assert bad["blocks"] is None and bad["error"] and ok["error"] is None
+
+
+def test_an_output_that_is_an_input_is_refused_and_the_input_kept(tmp_path):
+    path = write_jsonl(tmp_path / "pages.jsonl", [{"id": "a", "text": "A story line."}])
+    before = path.read_bytes()
+    with pytest.raises(StateError, match="one of the inputs"):
+        run_batch([path], path, overwrite=True, progress=False)
+    assert path.read_bytes() == before
+
+
+def test_no_input_files_is_an_error_not_an_empty_output(tmp_path):
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(InputPathError, match="no input files"):
+        run_batch([tmp_path / "empty"], tmp_path / "o.jsonl", progress=False)
+    assert not (tmp_path / "o.jsonl").exists()
+
+
+@pytest.mark.parametrize("suffix", [".jsonl", ".parquet"])
+def test_text_utf8_cannot_hold_is_written_as_a_replacement_not_a_crash(tmp_path, suffix):
+    # A lone surrogate is valid JSON; a file name that is not UTF-8 comes back with one too.
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "p.jsonl").write_text('{"id": "a\\ud800", "text": "A story line."}\n', encoding="utf-8")
+    odd_name = (tmp_path / "in").as_posix().encode() + b"/caf\xe9.html"
+    with open(odd_name, "w", encoding="utf-8") as handle:
+        handle.write(story_html(1))
+    out = tmp_path / f"o{suffix}"
+    summary = run_batch([tmp_path / "in"], out, progress=False)
+    rows = sorted(read_rows(out), key=lambda r: r["id"])
+    assert summary.pages == 2 and [r["id"] for r in rows] == ["a\ufffd", "caf\ufffd"]
+    assert all(r["story_text"] for r in rows)
+
+
+def test_a_symlink_is_read_under_its_own_name(tmp_path):
+    blobs = tmp_path / "blobs"
+    blobs.mkdir()
+    write_jsonl(blobs / "3f9a1b", [{"id": "x", "text": "A story line."}], gz=True)
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "pages.jsonl.gz").symlink_to(blobs / "3f9a1b")
+    run_batch([tmp_path / "in"], tmp_path / "o.jsonl", progress=False)
+    (row,) = read_rows(tmp_path / "o.jsonl")
+    assert row["id"] == "x" and row["error"] is None and row["story_text"] == "A story line."

@@ -117,3 +117,12 @@ def test_a_store_that_cannot_be_read_is_a_training_data_error_without_the_passwo
     with pytest.raises(TrainingDataError) as err:
         feedback_pages("postgresql+psycopg://reviewer:hunter2@127.0.0.1:1/feedback")
     assert "hunter2" not in str(err.value) and "cannot open the feedback store" in str(err.value)
+
+
+def test_a_mistyped_database_path_is_an_error_and_creates_nothing(pages_jsonl, tmp_path):
+    from serving.review.retrain import retrain_from_store
+
+    missing = tmp_path / "typo" / "feedbak.sqlite3"
+    with pytest.raises(TrainingDataError, match="no such feedback database"):
+        retrain_from_store([pages_jsonl], missing, tmp_path / "out", mode="html", cv_folds=2, progress=False)
+    assert not (tmp_path / "typo").exists()

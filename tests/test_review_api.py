@@ -44,7 +44,8 @@ def _error(response, status: int, code: str) -> None:
 
 
 def _score(client, **body) -> dict:
-    r = client.post("/v1/review/score", json=body, headers=AUTH)
+    r = client.post("/v1/review/score", content=json.dumps(body),  # ASCII escapes: the surrogate as sent
+                    headers={**AUTH, "content-type": "application/json"})
     assert r.status_code == 200, r.text
     return r.json()
 
@@ -181,16 +182,28 @@ def test_without_sqlalchemy_the_service_still_starts_and_says_why(trained_model_
     assert not (tmp_path / "unused.sqlite3").exists()
 
 
-def test_a_page_the_live_model_cuts_differently_is_shown_as_stored(client, trained_model_dir, db_path, unseen_pages):
+@pytest.mark.parametrize("limit", [{"max_blocks": 3}, {"max_body_bytes": 500}], ids=["fewer blocks", "smaller pages"])
+def test_a_page_the_live_model_cuts_differently_is_shown_as_stored(client, trained_model_dir, db_path, unseen_pages,
+                                                                   limit):
     page = _score(client, html=unseen_pages[2].html)
+    assert len(unseen_pages[2].html.encode()) > 500
     client.put(f"/v1/review/pages/{page['page_id']}/labels", json={"labels": [{"position": 1, "label": "story"}]},
                headers=AUTH)
-    with pytest.MonkeyPatch.context() as mp:  # the same store, a service that keeps only 3 blocks a page
-        mp.setenv("STORYFILTER_FEEDBACK_DB", str(db_path))
-        app = create_app(Settings(model_dir=trained_model_dir, max_blocks=3, feedback_db=str(db_path)))
-        with TestClient(app, raise_server_exceptions=False) as other:
-            assert app.state.holder.done.wait(120)
-            shown = other.get(f"/v1/review/pages/{page['page_id']}").json()
+    # The same store, a service with a lower limit: it keeps fewer blocks, or refuses the page outright.
+    app = create_app(Settings(model_dir=trained_model_dir, feedback_db=str(db_path), **limit))
+    with TestClient(app, raise_server_exceptions=False) as other:
+        assert app.state.holder.done.wait(120)
+        shown = other.get(f"/v1/review/pages/{page['page_id']}").json()
     assert shown["stale"] is True and len(shown["blocks"]) == len(page["blocks"]) > 3
     assert [b["score"] for b in shown["blocks"]] == pytest.approx([b["score"] for b in page["blocks"]], abs=1e-6)
     assert shown["blocks"][1]["reviewer_label"] == "story" and shown["blocks"][0]["explanation"] is None
+
+
+def test_text_a_database_cannot_store_is_cleaned_not_a_500(client):
+    # A lone surrogate is valid JSON but not UTF-8; PostgreSQL refuses NUL. Both become U+FFFD.
+    body = {"text": "A story about the harbour \ud800 and the \u0000 ferry.\nRead more"}
+    r = client.post("/v1/review/score", content=json.dumps(body),  # ASCII escapes: the surrogate as sent
+                    headers={**AUTH, "content-type": "application/json"})
+    assert r.status_code == 200, r.text
+    stored = client.get(f"/v1/review/pages/{r.json()['page_id']}", headers=AUTH).json()
+    assert "\ufffd" in stored["blocks"][0]["text"] and "\x00" not in stored["blocks"][0]["text"]

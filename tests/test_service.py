@@ -264,6 +264,14 @@ def test_a_worker_scores_in_as_many_threads_as_configured(trained_model_dir):
         assert c.portal.call(tokens) == 3
 
 
+@pytest.mark.parametrize("key", ["", "   "])
+def test_an_empty_api_key_is_refused_not_taken_as_no_auth(key):
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="API key is empty"):
+        Settings(api_key=key)
+
+
 def test_settings_from_environment_and_flags_win():
     env = {"STORYFILTER_PORT": "9001", "STORYFILTER_MAX_BATCH": "7", "STORYFILTER_API_KEY": "k"}
     s = Settings.from_env(env, port=9002)

@@ -32,7 +32,7 @@ def test_in_flight_limit_sheds_the_request_over_the_limit_and_frees_its_slot():
             await send({"type": "http.response.start", "status": 200, "headers": []})
             await send({"type": "http.response.body", "body": b"{}"})
 
-        limited = InFlightLimitMiddleware(app, limit=2, paths=frozenset({SCORE, "/boom"}), report=seen.append)
+        limited = InFlightLimitMiddleware(app, limit=2, prefixes=(SCORE, "/boom"), report=seen.append)
 
         async def call(path: str) -> int:
             out: list[dict] = []

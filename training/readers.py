@@ -293,8 +293,9 @@ def read_labelled_blocks(path: str | Path) -> list[LabelledPage]:
         extra = extras.setdefault(key, {})
         if isinstance(row.get("html"), str):
             extra["html"] = row["html"]
-        if isinstance(row.get("url"), str):
-            extra["url"] = row["url"]
+        url = row.get("url", meta.get("url"))  # Prodigy keeps it in meta
+        if isinstance(url, str):
+            extra["url"] = url
     if not grouped:
         raise TrainingDataError("no labelled blocks in file", str(path))
     pages = []

@@ -22,7 +22,12 @@ def feedback_pages(db_url: str | Path) -> list[LabelledPage]:
     """
     import sqlalchemy.exc
 
-    where = redacted(database_url(db_url))
+    url = database_url(db_url)
+    where = redacted(url)
+    sqlite_file = url.removeprefix("sqlite:///") if url.startswith("sqlite:///") else None
+    if sqlite_file and sqlite_file != ":memory:" and not Path(sqlite_file).is_file():
+        # Opening would create (and migrate) an empty database at a mistyped path.
+        raise TrainingDataError("no such feedback database", sqlite_file)
     try:
         store = FeedbackStore.open(db_url)
     except (sqlalchemy.exc.SQLAlchemyError, ImportError, OSError) as err:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from classifier.api import StoryFilter
 from classifier.blocks import Block
+from classifier.decoding import utf8_safe
 from classifier.errors import InputError
 from classifier.explain import explain_page
 from training.readers import site_of
@@ -39,6 +40,8 @@ def _view(model: StoryFilter, mode: str, blocks: list[Block], threshold: float, 
 
 def score_for_review(model: StoryFilter, req: ReviewScoreRequest) -> tuple[ReviewPage, NewPage]:
     """The page scored and explained, and the record to store for it."""
+    req = req.model_copy(update={k: utf8_safe(v) for k, v in (("html", req.html), ("text", req.text),
+                                                             ("url", req.url), ("ref", req.ref)) if v})
     blocks = segment(model, req.mode, req.page)
     loaded = model.model_for(req.mode)
     threshold = model.cut_for(req.mode, req.threshold)
@@ -59,9 +62,12 @@ def stored_view(model: StoryFilter, stored: StoredPage, top_k: int = 5) -> Revie
     """
     s = stored.summary
     reviewer = {b.position: b.reviewer_label for b in stored.blocks if b.reviewer_label}
-    blocks = segment(model, s.mode, stored.content)
+    try:
+        blocks = segment(model, s.mode, stored.content)
+    except ApiError:  # a limit lowered since it was stored: show what was stored
+        blocks = []
     loaded = model.model_for(s.mode)
-    same = len(blocks) == len(stored.blocks) and all(
+    same = bool(blocks) and len(blocks) == len(stored.blocks) and all(
         b.index == sb.position and b.text == sb.text for b, sb in zip(blocks, stored.blocks))
     common = dict(page_id=s.id, mode=s.mode, url=s.url, ref=s.ref, threshold=s.threshold, reviewed=s.reviewed)
     if same:
