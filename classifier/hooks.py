@@ -168,7 +168,7 @@ class RemoteHook:
             except TimeoutError:
                 raise RemoteScoringError(f"scoring service {self.api_url} did not answer {path} within "
                                          f"{self.timeout:g} s") from None
-            if status in (429, 503) and not last:
+            if _worth_retrying(status, payload) and not last:
                 time.sleep(min(retry_after or self.backoff * 2 ** attempt, 5.0))
                 continue
             return _answer(status, payload, url)
@@ -209,6 +209,20 @@ def _json_bytes(body: dict) -> bytes:
         return json.dumps(body, ensure_ascii=False).encode("utf-8")
     except UnicodeEncodeError:
         return json.dumps(body).encode("ascii")
+
+
+def _worth_retrying(status: int, payload: bytes) -> bool:
+    """429 (the worker is full) and 503 ``not_ready`` (a worker still loading) pass soon; a 503
+    ``time_budget_exceeded`` would only spend the same server time again."""
+    if status == 429:
+        return True
+    if status != 503:
+        return False
+    try:
+        error = json.loads(payload).get("error") or {}
+    except (ValueError, AttributeError):
+        return True  # a proxy's 503 page: the service behind it may be back soon
+    return error.get("code") != "time_budget_exceeded"
 
 
 def _answer(status: int, payload: bytes, url: str) -> dict:

@@ -113,10 +113,12 @@ def create_app(settings: Settings | None = None, loader: Loader = default_loader
     holder = ModelHolder()
     shared_dir = SharedModelDir.from_env()  # set when several workers run under serving.supervisor
 
-    def reload_model(model_dir: Path | None = None) -> StoryFilter:
-        """Swap in the model of ``model_dir`` (default: the configured one); raises :class:`ReloadRefused`."""
+    def reload_model(pick_dir: Callable[[], Path | None]) -> StoryFilter:
+        """Swap in the model of the directory ``pick_dir()`` names (None: the configured one);
+        raises :class:`ReloadRefused`. The directory is picked under the holder's lock, so of two
+        reloads close together the one that loads last also read the record last."""
         try:
-            model = holder.reload(lambda: load_from(loader, settings, model_dir), metrics.set_model)
+            model = holder.reload(lambda: load_from(loader, settings, pick_dir()), metrics.set_model)
         except ReloadRefused as err:
             metrics.count_reload("refused")
             log.error("%s", err)
@@ -129,7 +131,7 @@ def create_app(settings: Settings | None = None, loader: Loader = default_loader
         """A signal has nobody to answer: a refusal is logged and counted by ``reload_model``."""
         def reload() -> None:
             try:
-                reload_model(model_dir())
+                reload_model(model_dir)
             except ReloadRefused:
                 pass
         return reload
@@ -218,7 +220,7 @@ def create_app(settings: Settings | None = None, loader: Loader = default_loader
         finish on the old model. 409 ``model_refused`` if it does not load: the old model keeps serving."""
         model_dir = req.model_dir if req else None
         try:
-            model = reload_model(model_dir)
+            model = reload_model(lambda: model_dir)
         except ReloadRefused as err:
             raise ApiError(409, "model_refused", str(err)) from None
         # With several workers, the others load the same directory (their refusals are logged).
@@ -245,11 +247,13 @@ def create_app(settings: Settings | None = None, loader: Loader = default_loader
     install_review(app, holder, settings)  # /review and /v1/review/*; the database opens on first use
 
     known = frozenset(getattr(r, "path", "") for r in app.routes)
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes,
-                       on_reject=lambda: metrics.count_error("too_large"))
+    # The last added runs first: metrics see everything; the body is read in full before a
+    # request counts as in flight, so slow uploads cannot take the scoring slots.
     app.add_middleware(InFlightLimitMiddleware, limit=settings.max_in_flight,
                        prefixes=("/v1/score", "/v1/review/"),
                        on_reject=lambda: metrics.count_error("too_many_requests"), report=metrics.in_flight.set)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes,
+                       on_reject=lambda: metrics.count_error("too_large"))
     app.add_middleware(MetricsMiddleware, observe=metrics.observe_request, known_paths=known)
     return app
 

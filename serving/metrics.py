@@ -66,12 +66,13 @@ class Metrics:
     def set_model(self, model: "StoryFilter") -> None:
         """Show exactly the models now serving: a reload drops the old versions' series.
 
-        In multiprocess mode a removed series lives on in this process's file, so it is
-        set to 0 first: the old version then reads 0, not 1.
+        In multiprocess mode a series lives on in this process's file, so the old version's
+        is set to 0 instead: it then reads 0, not 1.
         """
         for labels in self._model_labels:
             self.model.labels(*labels).set(0)
-            self.model.remove(*labels)
+            if not multiprocess():  # in multiprocess mode a series cannot be removed; 0 says it
+                self.model.remove(*labels)
         self._model_labels = [(mode, loaded.name, loaded.version) for mode, loaded in model.models.items()]
         for labels in self._model_labels:
             self.model.labels(*labels).set(1)

@@ -5,6 +5,7 @@ The size limit counts bytes as they arrive instead of trusting Content-Length
 """
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections.abc import Callable
@@ -19,6 +20,11 @@ async def _send_error(send: Send, status: int, code: str, message: str,
                 "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
                             *(headers or [(b"connection", b"close")])]})
     await send({"type": "http.response.body", "body": body})
+
+
+#: The status counted for a request whose client disconnected before any answer (nginx's
+#: convention): not a server error, and not to be alerted on as one.
+CLIENT_GONE = 499
 
 
 class InFlightLimitMiddleware:
@@ -59,14 +65,16 @@ class InFlightLimitMiddleware:
 
 
 class BodyLimitMiddleware:
-    """Reads the request body up to ``max_bytes``, answering 413 as soon as it is longer.
+    """Reads the request body up to ``max_bytes``, answering 413 as soon as it is longer
+    and 408 when the client stops sending for ``read_timeout`` seconds.
 
     The body is read here in full (the endpoints need all of it anyway) and replayed
     to the app, so no handler ever sees more than the limit.
     """
 
-    def __init__(self, app: ASGIApp, max_bytes: int, on_reject: Callable[[], None] | None = None) -> None:
-        self.app, self.max_bytes, self.on_reject = app, max_bytes, on_reject
+    def __init__(self, app: ASGIApp, max_bytes: int, on_reject: Callable[[], None] | None = None,
+                 read_timeout: float = 30.0) -> None:
+        self.app, self.max_bytes, self.on_reject, self.read_timeout = app, max_bytes, on_reject, read_timeout
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
@@ -79,7 +87,12 @@ class BodyLimitMiddleware:
         chunks: list[bytes] = []
         size = 0
         while True:
-            message = await receive()
+            try:  # a client that stops sending holds a connection, never more than this
+                message = await asyncio.wait_for(receive(), self.read_timeout)
+            except asyncio.TimeoutError:
+                await _send_error(send, 408, "request_timeout",
+                                  f"no part of the body arrived for {self.read_timeout:g} s")
+                return
             if message["type"] == "http.disconnect":
                 return
             chunk = message.get("body", b"")
@@ -120,7 +133,7 @@ class MetricsMiddleware:
             await self.app(scope, receive, send)
             return
         start = time.perf_counter()
-        status = 500
+        status = CLIENT_GONE  # no answer started: the client left (an exception below makes it 500)
 
         async def send_status(message: Message) -> None:
             nonlocal status
@@ -130,6 +143,10 @@ class MetricsMiddleware:
 
         try:
             await self.app(scope, receive, send_status)
+        except BaseException:
+            if status == CLIENT_GONE:
+                status = 500
+            raise
         finally:
             route = scope.get("route")
             # The route template, never the raw path: unknown paths must not grow the label set.

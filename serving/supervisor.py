@@ -82,9 +82,26 @@ class ReloadingMultiprocess(Multiprocess):
         self.record = SharedModelDir(run_dir)
 
     def _forward(self, signum: int) -> None:
+        """Signal the workers that serve; one still starting has no handler yet (the signal would
+        end it) and reads the record as it loads anyway."""
         for worker in self.processes:
-            if worker.pid is not None and worker.process.is_alive():
+            if worker.pid is not None and worker.process.is_alive() and worker.is_ready(timeout=1):
                 os.kill(worker.pid, signum)
+
+    def keep_subprocess_alive(self) -> None:
+        """uvicorn's, plus: a worker that died (killed, out of memory) leaves no live series in
+        the shared metrics folder, so ``/metrics`` shows no requests in flight or model for it."""
+        before = {w.pid for w in self.processes}
+        super().keep_subprocess_alive()
+        for pid in before - {w.pid for w in self.processes}:
+            if pid is not None:
+                _forget_metrics_of(pid)
+
+    def join_all(self) -> None:
+        super().join_all()
+        for worker in self.processes:
+            if worker.pid is not None:
+                _forget_metrics_of(worker.pid)
 
     def handle_hup(self) -> None:
         log.info("Received SIGHUP, every worker reloads the configured model directory.")
@@ -94,6 +111,13 @@ class ReloadingMultiprocess(Multiprocess):
     def handle_usr1(self) -> None:
         log.info("A worker loaded another model directory, the others follow.")
         self._forward(signal.SIGUSR1)
+
+
+def _forget_metrics_of(pid: int) -> None:
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(pid)
 
 
 def run(config: uvicorn.Config, run_dir: Path | None) -> None:

@@ -221,6 +221,11 @@ def test_remote_hook_retries_503_and_429_only(transport):
         with pytest.raises(RemoteScoringError, match="503"):
             RemoteHook(url, transport=transport, retries=1, backoff=0.01)("<p>x</p>")
         assert len(seen) == 2
+    too_slow = {"error": {"code": "time_budget_exceeded", "message": "slow"}}
+    with scripted_service([(503, too_slow, 0), (200, RESULT, 0)]) as (url, seen):
+        with pytest.raises(RemoteScoringError, match="time_budget_exceeded"):  # sending it again costs the same
+            RemoteHook(url, transport=transport, backoff=0.01)("<p>x</p>")
+        assert len(seen) == 1
 
 
 @pytest.mark.parametrize("transport", ["httpx", "urllib"])

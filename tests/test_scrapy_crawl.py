@@ -71,6 +71,22 @@ def test_an_item_class_without_the_field_is_reported_not_lost(site):
     assert scorer.apply(declared, result) and declared["story_text"] == result.story_text
 
 
+def test_the_pipeline_scores_dataclass_items_that_declare_the_output_field(site):
+    import asyncio
+
+    from classifier.integrations.scrapy import StoryFilterPipeline
+
+    @dataclass
+    class Story:
+        url: str
+        html: bytes
+        story_text: str | None = None
+
+    pipeline = StoryFilterPipeline.from_crawler(_crawler(STORYFILTER_IN_THREAD=False))
+    item = asyncio.run(pipeline.process_item(Story("http://x/story/1", site["/story/1"].body)))
+    assert item.story_text and item.story_text == pipeline.scorer.hook(site["/story/1"].body).story_text
+
+
 @dataclass
 class Crawl:
     returncode: int

@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import re
+import signal
 import threading
 
 import pytest
@@ -10,7 +12,7 @@ import pytest
 httpx = pytest.importorskip("httpx")
 pytest.importorskip("fastapi")
 
-from serving.middleware import InFlightLimitMiddleware  # noqa: E402
+from serving.middleware import BodyLimitMiddleware, InFlightLimitMiddleware, MetricsMiddleware  # noqa: E402
 from test_service import KEY, _assert_error, _running_server, _until  # noqa: E402
 
 SCORE = "/v1/score"
@@ -56,6 +58,51 @@ def test_in_flight_limit_sheds_the_request_over_the_limit_and_frees_its_slot():
     statuses, seen, left = asyncio.run(scenario())
     assert statuses == [429, 200, 200, 200]
     assert max(seen) == 2 and seen[-1] == 0 and left == 0
+
+
+def test_a_slow_upload_gets_408_and_never_takes_a_scoring_slot():
+    async def scenario() -> tuple[int, int]:
+        async def endpoint(scope, receive, send):
+            raise AssertionError("the endpoint must not run before the body is in")
+
+        limited = InFlightLimitMiddleware(endpoint, limit=1, prefixes=(SCORE,))
+        outer = BodyLimitMiddleware(limited, max_bytes=1000, read_timeout=0.2)
+        seen: list[int] = []
+        out: list[dict] = []
+
+        async def stalled():  # the client sent its headers and then nothing
+            seen.append(limited.in_flight)
+            await asyncio.sleep(3600)
+
+        async def send(message):
+            out.append(message)
+
+        await outer({"type": "http", "path": SCORE, "method": "POST", "headers": []}, stalled, send)
+        return _sent(out), max(seen) + limited.in_flight
+
+    status, in_flight = asyncio.run(scenario())
+    assert status == 408 and in_flight == 0
+
+
+def test_a_client_that_leaves_is_not_counted_as_a_server_error():
+    async def scenario() -> list[tuple]:
+        observed: list[tuple] = []
+
+        async def gone(scope, receive, send):  # the body middleware saw http.disconnect: no answer
+            return None
+
+        async def boom(scope, receive, send):
+            raise RuntimeError("bug")
+
+        for app in (gone, boom):
+            try:
+                await MetricsMiddleware(app, observe=lambda *a: observed.append(a[:3]))(
+                    {"type": "http", "path": SCORE, "method": "POST"}, None, None)
+            except RuntimeError:
+                pass
+        return observed
+
+    assert asyncio.run(scenario()) == [("unmatched", "POST", 499), ("unmatched", "POST", 500)]
 
 
 def test_a_real_server_answers_429_with_retry_after_when_its_worker_is_full(trained_model_dir, cli_env,
@@ -118,3 +165,16 @@ def test_metrics_of_two_workers_are_summed_on_every_scrape(trained_model_dir, cl
             assert _sample(text, "storyfilter_pages_scored_total", 'mode="text"') == scored
             assert _sample(text, "storyfilter_requests_total",
                            'endpoint="/v1/score",method="POST",status="200"') == scored
+        # A worker that dies (killed, out of memory) leaves no live series behind; its replacement
+        # shows up; counts of what it did stay.
+        victim = pids(base)[0]
+        os.kill(int(victim), signal.SIGKILL)
+        _until(lambda: victim not in pids(base) and len(pids(base)) == 2)
+        text = httpx.get(base + "/metrics", timeout=5).text
+        assert _sample(text, "storyfilter_pages_scored_total", 'mode="text"') == scored
+
+
+def pids(base: str) -> list[str]:
+    """The worker pids whose model series read 1 in /metrics."""
+    text = httpx.get(base + "/metrics", timeout=5).text
+    return sorted(set(re.findall(r'storyfilter_model_info\{[^}]*mode="text"[^}]*pid="(\d+)"[^}]*\} 1\.0', text)))

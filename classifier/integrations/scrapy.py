@@ -13,8 +13,8 @@ Three components, all configured by ``STORYFILTER_*`` settings (see docs/scrapy.
 A page that cannot be scored (binary, a service error) is counted in
 ``storyfilter/errors`` and its items pass on with ``story_text = None`` — ``None``
 (not ``""``) tells "could not read" from "no story", and keeps the field in every
-exported row. The pipeline leaves alone an item whose output field is already set (by
-the middleware), so with both on a page is scored once.
+exported row. The pipeline leaves alone an item whose output field already holds a story
+(set by the middleware), so with both on a page is scored once.
 """
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ from typing import Any
 
 from itemadapter import ItemAdapter, is_item
 from scrapy.exceptions import DropItem, NotConfigured
+from scrapy import Item
 from scrapy.http import Response
 
 from .scrapy_scoring import CrawlerScorer, StoryFilterConfig, scorer_for
@@ -51,12 +52,21 @@ class StoryFilterPipeline:
     async def process_item(self, item: Any, spider: Any = None) -> Any:
         adapter = ItemAdapter(item)
         page = adapter.get(self.config.input_field)
-        if page is None or self.config.output_field in adapter:
+        if page is None or _already_scored(item, adapter, self.config.output_field):
             return item
         result = await self.scorer.score(page, url=adapter.get("url"), mode=self.config.mode)
         if not self.scorer.apply(item, result):
             raise DropItem(f"storyfilter: empty story ({adapter.get('url') or 'no url'})")
         return item
+
+
+def _already_scored(item: Any, adapter: ItemAdapter, field: str) -> bool:
+    """Whether the middleware scored this item. A dict or ``scrapy.Item`` holds the output field
+    only once it is written (even as None, for a page that could not be read); a dataclass,
+    attrs or pydantic item always holds it, None by default, so there only a story counts."""
+    if isinstance(item, (dict, Item)):
+        return field in adapter
+    return adapter.get(field) is not None
 
 
 class StoryFilterMiddleware:
