@@ -83,9 +83,13 @@ class WorkerPool:
         self._breaks_in_a_row = 0
         return result
 
-    def _restart(self) -> None:
-        """A new pool, unless workers keep dying with nothing scored in between (they cannot start)."""
-        self._breaks_in_a_row += 1
+    def _restart(self, counted: bool = True) -> None:
+        """A new pool, unless workers keep dying with nothing scored in between (they cannot start).
+
+        ``counted=False``: the break came from scoring one page alone, so that page (not the
+        workers' start) is to blame.
+        """
+        self._breaks_in_a_row += counted
         if self._breaks_in_a_row > MAX_BREAKS_IN_A_ROW:
             raise RuntimeError(f"worker processes died {self._breaks_in_a_row} times in a row without scoring "
                                "a page: they cannot start here (see the errors above)")
@@ -97,12 +101,15 @@ class WorkerPool:
         rows: list[dict[str, Any]] = []
         kept, pid, rss, cpu = 0, 0, 0.0, 0.0
         for page in pages:
-            try:
-                page_rows, page_kept, pid, rss, cpu = self._pool.submit(_score_in_worker, [page]).result()
-                self._breaks_in_a_row = 0
-            except BrokenProcessPool:
-                self._restart()
-                page_rows, page_kept = [error_row(page, WORKER_DIED, self.options.include_blocks)], 0
+            # Twice: other chunks share the pool, and one of them may have broken it under this page.
+            for attempt in range(2):
+                try:
+                    page_rows, page_kept, pid, rss, cpu = self._pool.submit(_score_in_worker, [page]).result()
+                    self._breaks_in_a_row = 0
+                    break
+                except BrokenProcessPool:
+                    self._restart(counted=False)
+                    page_rows, page_kept = [error_row(page, WORKER_DIED, self.options.include_blocks)], 0
             rows += page_rows
             kept += page_kept
         return rows, kept, pid, rss, cpu

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -357,3 +358,32 @@ def test_a_symlink_is_read_under_its_own_name(tmp_path):
     run_batch([tmp_path / "in"], tmp_path / "o.jsonl", progress=False)
     (row,) = read_rows(tmp_path / "o.jsonl")
     assert row["id"] == "x" and row["error"] is None and row["story_text"] == "A story line."
+
+
+def test_pages_that_kill_their_worker_are_error_rows_and_the_run_goes_on(tmp_path, cli_env):
+    """Three pages in a row that crash the worker scoring them (a stand-in for a parser crash):
+    each becomes an error row, every other page is scored, and the run finishes."""
+    import subprocess
+    import sys
+
+    hooks = tmp_path / "hooks"
+    hooks.mkdir()
+    (hooks / "sitecustomize.py").write_text(
+        "import os\n"
+        "from classifier.api import StoryFilter\n"
+        "_blocks = StoryFilter.html_blocks\n"
+        "def html_blocks(self, html, encoding=None):\n"
+        "    if 'CRASHME' in (html if isinstance(html, str) else html.decode('utf-8', 'replace')):\n"
+        "        os._exit(1)\n"
+        "    return _blocks(self, html, encoding)\n"
+        "StoryFilter.html_blocks = html_blocks\n")
+    rows = [{"id": f"p{i:02d}", "html": story_html(i).replace("Paragraph 0", "CRASHME" if i < 3 else "Paragraph 0")}
+            for i in range(20)]
+    path = write_jsonl(tmp_path / "pages.jsonl", rows)
+    env = {**cli_env, "PYTHONPATH": f"{hooks}{os.pathsep}{cli_env['PYTHONPATH']}"}
+    done = subprocess.run([sys.executable, "-m", "serving.cli", "batch", str(path), "-o", str(tmp_path / "o.jsonl"),
+                           "--workers", "2"], env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    out = {r["id"]: r for r in read_rows(tmp_path / "o.jsonl")}
+    assert sorted(i for i, r in out.items() if r["error"]) == ["p00", "p01", "p02"]
+    assert len(out) == 20 and all(r["story_text"] for i, r in out.items() if i >= "p03")
