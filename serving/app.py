@@ -136,6 +136,17 @@ def create_app(settings: Settings | None = None, loader: Loader = default_loader
                 pass
         return reload
 
+    served_record: list[str | None] = [None]  # the token of the shared record this worker serves
+
+    def follow_record() -> None:
+        """Another worker loaded a directory: load it too, unless this worker is the one (or
+        already did)."""
+        token = shared_dir.token()
+        if token is not None and token == served_record[0]:
+            return
+        reload_on_signal(shared_dir.read)()
+        served_record[0] = token
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # Scoring holds the GIL, so threads past a few add no speed, only memory (an allocator
@@ -144,13 +155,13 @@ def create_app(settings: Settings | None = None, loader: Loader = default_loader
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.threads
         def load_at_start(s: Settings) -> StoryFilter:
             """A worker started after an admin reload serves what the other workers serve."""
+            served_record[0] = shared_dir.token()
             return load_from(loader, s, shared_dir.read())
 
         threading.Thread(target=holder.load, args=(load_at_start, settings, metrics.set_model),
                          name="storyfilter-model-load", daemon=True).start()
         undo = [install_reload_signal(getattr(signal, "SIGHUP", None), reload_on_signal(lambda: None)),
-                install_reload_signal(FOLLOW_SIGNAL if shared_dir.shared else None,
-                                      reload_on_signal(shared_dir.read))]
+                install_reload_signal(FOLLOW_SIGNAL if shared_dir.shared else None, follow_record)]
         try:
             yield
         finally:
@@ -224,7 +235,7 @@ def create_app(settings: Settings | None = None, loader: Loader = default_loader
         except ReloadRefused as err:
             raise ApiError(409, "model_refused", str(err)) from None
         # With several workers, the others load the same directory (their refusals are logged).
-        shared_dir.write(model_dir)
+        served_record[0] = shared_dir.write(model_dir)
         shared_dir.ask_all_workers_to_follow()
         return ModelInfo(models=_model_details(model))
 

@@ -15,10 +15,12 @@ directory too, so all workers serve the same model.
 """
 from __future__ import annotations
 
+import json
 import logging
 import os
 import signal
 import sys
+import uuid
 from pathlib import Path
 
 import uvicorn
@@ -48,25 +50,40 @@ class SharedModelDir:
         """Whether there are other workers to tell (the service runs under :func:`run`'s supervisor)."""
         return self.path is not None
 
-    def read(self) -> Path | None:
+    def _record(self) -> dict:
         if self.path is None:
-            return None
+            return {}
         try:
-            text = self.path.read_text(encoding="utf-8").strip()
-        except FileNotFoundError:
-            return None
-        return Path(text) if text else None
+            record = json.loads(self.path.read_text(encoding="utf-8"))
+        except (FileNotFoundError, ValueError):
+            return {}
+        return record if isinstance(record, dict) else {}
 
-    def write(self, model_dir: Path | None) -> None:
-        """Record ``model_dir`` in one rename, so a worker never reads half a path."""
+    def read(self) -> Path | None:
+        """The recorded directory; None: the configured one."""
+        model_dir = self._record().get("model_dir")
+        return Path(model_dir) if model_dir else None
+
+    def token(self) -> str | None:
+        """Which recording this is: a worker that already serves it need not load it again."""
+        return self._record().get("token")
+
+    def write(self, model_dir: Path | None) -> str | None:
+        """Record ``model_dir`` (None: the configured one) in one rename, so a worker never reads
+        half a record; returns the record's token (None when there are no other workers)."""
         if self.path is None:
-            return
-        if model_dir is None:
-            self.path.unlink(missing_ok=True)
-            return
+            return None
+        token = uuid.uuid4().hex
         partial = self.path.with_name(f".{_RECORD}.{os.getpid()}")
-        partial.write_text(str(model_dir.resolve()), encoding="utf-8")
+        partial.write_text(json.dumps({"model_dir": str(model_dir.resolve()) if model_dir else None,
+                                       "token": token}), encoding="utf-8")
         os.replace(partial, self.path)
+        return token
+
+    def clear(self) -> None:
+        """Forget any recorded directory: every worker serves the configured one."""
+        if self.path is not None:
+            self.path.unlink(missing_ok=True)
 
     def ask_all_workers_to_follow(self) -> None:
         """Tell the supervisor that every worker should load the recorded directory."""
@@ -105,7 +122,7 @@ class ReloadingMultiprocess(Multiprocess):
 
     def handle_hup(self) -> None:
         log.info("Received SIGHUP, every worker reloads the configured model directory.")
-        self.record.write(None)
+        self.record.clear()
         self._forward(signal.SIGHUP)
 
     def handle_usr1(self) -> None:

@@ -220,8 +220,9 @@ def test_reloads_reach_every_worker_in_place_under_load(trained_model_dir, cli_e
             load.served_more(8)
             r = httpx.post(base + "/v1/admin/reload", json={"model_dir": str(SHIPPED)}, headers=ADMIN, timeout=120)
             assert _versions(r) == shipped_versions
-            # The other worker follows the one that answered.
+            # The other worker follows the one that answered, which does not load it twice.
             _until(lambda: _worker_versions(base) == {pid: shipped_versions for pid in workers})
+            assert 'storyfilter_model_reloads_total{result="ok"} 2.0' in httpx.get(base + "/metrics").text
             load.served_more(8)
             os.kill(proc.pid, signal.SIGHUP)  # the supervisor: every worker back to the configured directory
             _until(lambda: _worker_versions(base) == {pid: {"0.0-test"} for pid in workers})
@@ -238,8 +239,10 @@ def test_the_shared_model_directory_record(tmp_path):
     assert not alone.shared and alone.read() is None
     record = SharedModelDir(tmp_path)
     assert record.shared and record.read() is None
-    record.write(Path("models") / "v2")
-    assert record.read() == (Path("models") / "v2").resolve()
+    first = record.write(Path("models") / "v2")
+    assert record.read() == (Path("models") / "v2").resolve() and record.token() == first
     assert [p.name for p in tmp_path.iterdir()] == ["model_dir"]  # no partial file left behind
-    record.write(None)
-    assert record.read() is None
+    second = record.write(None)  # the configured directory, recorded as a new reload
+    assert record.read() is None and record.token() == second != first
+    record.clear()
+    assert record.read() is None and record.token() is None
