@@ -115,6 +115,7 @@ def test_label_save_queue_export_delete(client, unseen_pages, tmp_path):
     _error(bad, 422, "invalid_request")
     labels = [{"position": b["index"], "label": flip.get(b["index"], b["label"])} for b in blocks]
     saved = client.put(f"/v1/review/pages/{pid}/labels", json={"labels": labels}, headers=AUTH).json()
+    assert saved.pop("reviewed") > 0
     assert saved == {"page_id": pid, "changed": len(blocks), "labelled": len(blocks), "corrected": 2}
 
     again = client.get(f"/v1/review/pages/{pid}", headers=AUTH).json()
@@ -207,3 +208,23 @@ def test_text_a_database_cannot_store_is_cleaned_not_a_500(client):
     assert r.status_code == 200, r.text
     stored = client.get(f"/v1/review/pages/{r.json()['page_id']}", headers=AUTH).json()
     assert "\ufffd" in stored["blocks"][0]["text"] and "\x00" not in stored["blocks"][0]["text"]
+
+
+def test_a_save_that_would_undo_another_reviewers_labels_is_refused(client, unseen_pages):
+    page = _score(client, html=unseen_pages[3].html)
+    url = f"/v1/review/pages/{page['page_id']}/labels"
+    opened = client.get(f"/v1/review/pages/{page['page_id']}", headers=AUTH).json()["reviewed"] or 0
+    first = client.put(url, json={"labels": [{"position": 0, "label": "story"}], "if_unchanged_since": opened},
+                       headers=AUTH)
+    assert first.status_code == 200 and first.json()["reviewed"] > opened
+    # A second reviewer who opened the page before that save: refused, the first labels stay.
+    second = client.put(url, json={"labels": [{"position": 0, "label": "boilerplate"}], "if_unchanged_since": opened},
+                        headers=AUTH)
+    _error(second, 409, "saved_meanwhile")
+    assert client.get(f"/v1/review/pages/{page['page_id']}", headers=AUTH).json()["blocks"][0]["reviewer_label"] \
+        == "story"
+    # With the time of the save they saw, or without the check, the save goes through.
+    again = client.put(url, json={"labels": [{"position": 0, "label": "boilerplate"}],
+                                  "if_unchanged_since": first.json()["reviewed"]}, headers=AUTH)
+    assert again.status_code == 200
+    assert client.put(url, json={"labels": [{"position": 0, "label": "story"}]}, headers=AUTH).status_code == 200

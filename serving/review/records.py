@@ -18,6 +18,10 @@ class PageNotFound(LookupError):
     """No stored page has this id."""
 
 
+class SavedMeanwhile(Exception):
+    """Another reviewer saved the page after this one opened it: saving now would undo their labels."""
+
+
 @dataclass(frozen=True)
 class NewBlock:
     position: int

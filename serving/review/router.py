@@ -24,7 +24,7 @@ from ..responses import FastJSONResponse
 from ..schemas import ErrorBody
 from ..settings import Settings
 from .export import FORMATS, export_rows
-from .records import PageNotFound, PageSummary, redacted
+from .records import PageNotFound, PageSummary, SavedMeanwhile, redacted
 from .schemas import (LabelsRequest, ModelRef, PageList, PageSummaryOut, Queue, QueueItemOut, ReviewPage,
                       ReviewScoreRequest, SaveResult)
 from .views import score_for_review, stored_view
@@ -84,6 +84,9 @@ def _store_errors(call: Callable[[], Any]) -> Any:
         return call()
     except PageNotFound as err:
         raise ApiError(404, "page_not_found", f"no stored page {err.args[0]!r}") from None
+    except SavedMeanwhile:
+        raise ApiError(409, "saved_meanwhile", "someone saved this page after you opened it; open it again to "
+                       "see their labels, then save yours") from None
     except sqlalchemy.exc.OperationalError as err:
         log.error("feedback store: %s", err)
         raise ApiError(503, "feedback_busy", "the feedback store is busy or unreachable; retry shortly",
@@ -132,16 +135,18 @@ def review_router(model: Callable[[], StoryFilter], settings: Settings, store: S
         stored = _store_errors(lambda: store.get().page(page_id))
         return FastJSONResponse(stored_view(model(), stored, top_k).model_dump())
 
-    @api.put("/pages/{page_id}/labels", response_model=SaveResult, responses=_errors(401, 404, 422, 503))
+    @api.put("/pages/{page_id}/labels", response_model=SaveResult, responses=_errors(401, 404, 409, 422, 503))
     def save(page_id: str, req: LabelsRequest) -> SaveResult:
         """Save the reviewer's labels (by block position) in one transaction; the page counts as reviewed."""
         s = store.get()
         try:
-            changed = _store_errors(lambda: s.save_labels(page_id, {b.position: b.label for b in req.labels}))
+            changed = _store_errors(lambda: s.save_labels(page_id, {b.position: b.label for b in req.labels},
+                                                          req.if_unchanged_since))
         except ValueError as err:
             raise ApiError(422, "invalid_request", str(err)) from None
         summary = _store_errors(lambda: s.page(page_id)).summary
-        return SaveResult(page_id=page_id, changed=changed, labelled=summary.labelled, corrected=summary.corrected)
+        return SaveResult(page_id=page_id, changed=changed, labelled=summary.labelled, corrected=summary.corrected,
+                          reviewed=summary.reviewed)
 
     @api.delete("/pages/{page_id}", status_code=204, responses=_errors(401, 404, 503))
     def delete(page_id: str) -> Response:

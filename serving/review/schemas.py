@@ -81,6 +81,10 @@ class BlockLabel(BaseModel):
 class LabelsRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     labels: list[BlockLabel] = Field(..., max_length=100_000)
+    if_unchanged_since: float | None = Field(
+        None, description="The page's `reviewed` when you opened it (0 if it was not reviewed yet): if someone "
+                          "saved it since, the save is refused with 409 `saved_meanwhile` instead of undoing "
+                          "their labels. Leave it out to save regardless.")
 
 
 class SaveResult(BaseModel):
@@ -88,6 +92,7 @@ class SaveResult(BaseModel):
     changed: int
     labelled: int
     corrected: int
+    reviewed: float | None = Field(None, description="The page's new `reviewed` time (send it with the next save).")
 
 
 class PageSummaryOut(BaseModel):

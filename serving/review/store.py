@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from .records import (BOILERPLATE, DB_ENV, STORY, NewBlock, NewPage, PageNotFound, PageSummary, QueueItem,
-                      StoredBlock, StoredPage, database_url, default_db_url, label_name, label_value, redacted)
+                      SavedMeanwhile, StoredBlock, StoredPage, database_url, default_db_url, label_name, label_value, redacted)
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 BUSY_TIMEOUT_S = 30.0
@@ -146,17 +146,23 @@ class FeedbackStore:
                      "score": float(b.score), "label": None, "labelled": None} for b in page.blocks])
         return page_id
 
-    def save_labels(self, page_id: str, labels: dict[int, str]) -> int:
+    def save_labels(self, page_id: str, labels: dict[int, str], if_unchanged_since: float | None = None) -> int:
         """Set the reviewer's label of blocks by position and mark the page reviewed; returns blocks changed.
 
+        ``if_unchanged_since``: the page's ``reviewed`` time when the reviewer opened it (0 if
+        never); a later save in between raises :class:`SavedMeanwhile` and nothing is written.
         Raises :class:`PageNotFound`, or ``ValueError`` for a position the page does not have.
         """
         values = {int(p): label_value(v) for p, v in labels.items()}
         now = time.time()
         with self._writer.begin() as conn:
-            n_blocks = conn.execute(sa.select(pages_table.c.n_blocks).where(pages_table.c.id == page_id)).scalar()
-            if n_blocks is None:
+            row = conn.execute(sa.select(pages_table.c.n_blocks, pages_table.c.reviewed)
+                               .where(pages_table.c.id == page_id)).first()
+            if row is None:
                 raise PageNotFound(page_id)
+            n_blocks, reviewed = row
+            if if_unchanged_since is not None and (reviewed or 0) > if_unchanged_since:
+                raise SavedMeanwhile(page_id)
             bad = [p for p in values if not 0 <= p < n_blocks]
             if bad:
                 raise ValueError(f"page {page_id} has {n_blocks} blocks; no position {bad[0]}")

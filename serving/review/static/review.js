@@ -162,8 +162,11 @@ async function score() {
 async function save() {
   if (!state.page || !state.page.page_id) return;
   const labels = state.page.blocks.map((b) => ({ position: b.index, label: effective(b) }));
+  // Refused (409) if someone saved this page after it was opened here: their labels are not undone.
+  const body = { labels, if_unchanged_since: state.page.reviewed || 0 };
   try {
-    const result = await (await api("PUT", "/v1/review/pages/" + state.page.page_id + "/labels", { labels })).json();
+    const result = await (await api("PUT", "/v1/review/pages/" + state.page.page_id + "/labels", body)).json();
+    state.page.reviewed = result.reviewed;
     for (const l of labels) state.labels[l.position] = l.label;
     state.dirty = false;
     update();
