@@ -134,6 +134,20 @@ def test_score_flip_save_and_export(page, server):
     sync_api.expect(page.locator("#status")).to_contain_text("queue")
 
 
+def test_unsaved_flips_are_not_dropped_without_asking(page, server):
+    _score(page)
+    _block(page, ADS[0]).click()
+    asked: list[str] = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    page.locator("#score-btn").click()  # scoring again would replace the flipped page: the reviewer says no
+    page.wait_for_timeout(300)
+    assert asked and "not saved" in asked[0]
+    assert "flipped" in _block(page, ADS[0]).get_attribute("class")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.locator("#score-btn").click()  # ...and now yes: a fresh page, nothing flipped
+    page.wait_for_function("!document.querySelector('#blocks .block.flipped')")
+
+
 def test_the_page_needs_the_key_for_data(browser, server):
     tab = browser.new_page()
     tab.goto(server + "/review")

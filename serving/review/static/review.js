@@ -143,7 +143,14 @@ function flip(index) {
   update();
 }
 
+// Leaving a page with unsaved flips asks first: they exist only in this tab.
+function mayLeave() {
+  return !state.dirty || window.confirm("Your flips on this page are not saved. Leave them?");
+}
+window.addEventListener("beforeunload", (event) => { if (state.dirty) event.preventDefault(); });
+
 async function score() {
+  if (!mayLeave()) return;
   const page = $("page-input").value;
   if (!page.trim()) { status("paste a page first", true); return; }
   let mode = $("mode-select").value;
@@ -193,7 +200,7 @@ async function loadPages() {
 }
 
 async function openPage(pageId, selected) {
-  if (!pageId) return;
+  if (!pageId || !mayLeave()) return;
   try {
     show(await (await api("GET", "/v1/review/pages/" + pageId)).json(), selected);
     status("opened page " + pageId + (state.page.stale ? " (as stored: the live model cuts it differently)" : ""));
