@@ -153,6 +153,7 @@ def create_app(settings: Settings | None = None, loader: Loader = default_loader
         # arena each) and cache misses: with anyio's default of 40, one worker's RSS grew by
         # 15 MB at 32 requests in flight and its overhead per request by about 1 ms.
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.threads
+
         def load_at_start(s: Settings) -> StoryFilter:
             """A worker started after an admin reload serves what the other workers serve."""
             served_record[0] = shared_dir.token()
