@@ -6,7 +6,6 @@ them and keep the story.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
@@ -16,7 +15,7 @@ import numpy as np
 
 from .artifacts import MANIFEST, load_model_dir
 from .blocks import Block
-from .decoding import decode_bytes, looks_binary_text
+from .decoding import decode_bytes, looks_binary_text, utf8_safe
 from .errors import InputError, ModelError
 from .html_segmenter import segment_html
 from .limits import DEFAULT_LIMITS, Limits
@@ -27,7 +26,6 @@ from .text_segmenter import segment_text
 
 MODES = ("html", "text")
 _STORY, _BOILERPLATE = "story", "boilerplate"
-_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -112,19 +110,23 @@ class StoryFilter:
     def text_blocks(self, text: str | bytes, encoding: str | None = None) -> list[Block]:
         """Decode (if bytes) and split plain text into one block per line.
 
-        Raises :class:`InputError` like :meth:`html_blocks`; NUL characters become
-        U+FFFD and lone surrogates (from ``surrogateescape`` or JSON) are replaced.
+        Raises :class:`InputError` like :meth:`html_blocks`; NUL characters and lone
+        surrogates (from ``surrogateescape`` or JSON) become U+FFFD (:func:`utf8_safe`).
         """
         self._check_size(text)
         if not isinstance(text, str):
             text, _ = decode_bytes(text, encoding)
         elif text and looks_binary_text(text):
             raise InputError("text looks binary (NUL or control characters), not a text page")
-        if "\x00" in text:
-            text = text.replace("\x00", "\ufffd")
-        if not text.isascii() and _SURROGATE.search(text):
-            text = _SURROGATE.sub("\ufffd", text)
-        return segment_text(text, self.limits)
+        return segment_text(utf8_safe(text), self.limits)
+
+    def blocks(self, page: str | bytes, mode: str, encoding: str | None = None) -> list[Block]:
+        """The blocks of a page in ``mode`` (``html`` or ``text``): :meth:`html_blocks` or :meth:`text_blocks`."""
+        if mode == "html":
+            return self.html_blocks(page, encoding)
+        if mode == "text":
+            return self.text_blocks(page, encoding)
+        raise ValueError(f"mode must be html or text, got {mode!r}")
 
     # ----- scoring ---------------------------------------------------------------------
     def score_blocks(self, blocks: list[Block], mode: str, threshold: float | None = None) -> FilterResult:

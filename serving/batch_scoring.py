@@ -57,8 +57,7 @@ def score_chunk_with(model: StoryFilter, pages: list[Page], options: BatchOption
         mode = None
         try:
             mode = page_mode(page, options.mode)
-            blocks = (model.html_blocks(page.data, page.encoding) if mode == "html"
-                      else model.text_blocks(page.data, page.encoding))
+            blocks = model.blocks(page.data, mode, page.encoding)
         except InputError as err:
             rows[i] = error_row(page, str(err), options.include_blocks, mode)
             continue

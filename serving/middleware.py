@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -64,6 +64,16 @@ class InFlightLimitMiddleware:
             self.report(self.in_flight)
 
 
+async def _within(awaitable: Awaitable[Message], seconds: float) -> Message:
+    """``await awaitable`` or raise ``TimeoutError``. On every chunk of every body, so
+    ``asyncio.timeout`` (3.11+: a timer on the running task) rather than ``wait_for``
+    (which wraps the receive in a task of its own on Python before 3.12)."""
+    if hasattr(asyncio, "timeout"):
+        async with asyncio.timeout(seconds):
+            return await awaitable
+    return await asyncio.wait_for(awaitable, seconds)  # pragma: no cover - Python 3.10
+
+
 class BodyLimitMiddleware:
     """Reads the request body up to ``max_bytes``, answering 413 as soon as it is longer
     and 408 when the client stops sending for ``read_timeout`` seconds.
@@ -88,7 +98,7 @@ class BodyLimitMiddleware:
         size = 0
         while True:
             try:  # a client that stops sending holds a connection, never more than this
-                message = await asyncio.wait_for(receive(), self.read_timeout)
+                message = await _within(receive(), self.read_timeout)
             except asyncio.TimeoutError:
                 await _send_error(send, 408, "request_timeout",
                                   f"no part of the body arrived for {self.read_timeout:g} s")

@@ -36,22 +36,17 @@ def _threshold(model: StoryFilter, req: ScoreRequest) -> float:
     return model.cut_for(req.mode, req.threshold, req.extracted)
 
 
-def _blocks(model: StoryFilter, req: ScoreRequest) -> list[Block]:
-    if req.mode == "html":
-        return model.html_blocks(req.page)
-    return model.text_blocks(req.page)
-
-
-def _bad_page(err: InputError) -> ApiError:
-    return ApiError(400, "bad_page", str(err))
+def segment(model: StoryFilter, mode: str, page: str) -> list[Block]:
+    """The page's blocks; a page the model cannot read is a 400 ``bad_page``."""
+    try:
+        return model.blocks(page, mode)
+    except InputError as err:
+        raise ApiError(400, "bad_page", str(err)) from None
 
 
 def score_one(model: StoryFilter, req: ScoreRequest, deadline: Deadline) -> tuple[dict, int]:
     """The JSON result of one page and its block count; raises :class:`ApiError`."""
-    try:
-        blocks = _blocks(model, req)
-    except InputError as err:
-        raise _bad_page(err) from None
+    blocks = segment(model, req.mode, req.page)
     if deadline.passed():
         raise ApiError(503, "time_budget_exceeded", "the page took longer than the request's time budget")
     result = model.score_pages([blocks], req.mode, _threshold(model, req))[0]
@@ -72,7 +67,7 @@ def score_batch(model: StoryFilter, reqs: list[ScoreRequest], deadline: Deadline
             out[i] = error_body("time_budget_exceeded", "the batch ran out of its time budget before this page")
             continue
         try:
-            groups[(req.mode, _threshold(model, req))].append((i, _blocks(model, req)))
+            groups[(req.mode, _threshold(model, req))].append((i, model.blocks(req.page, req.mode)))
         except InputError as err:
             out[i] = error_body("bad_page", str(err))
     scored: dict[str, tuple[int, int]] = {}

@@ -7,23 +7,15 @@ from __future__ import annotations
 from classifier.api import StoryFilter
 from classifier.blocks import Block
 from classifier.decoding import utf8_safe
-from classifier.errors import InputError
 from classifier.explain import explain_page
 from training.readers import site_of
 
 from ..errors import ApiError
+from ..scoring import segment
 from .schemas import ModelRef, ReviewBlock, ReviewPage, ReviewScoreRequest
 from .records import BOILERPLATE, STORY, NewBlock, NewPage, StoredPage
 
 NO_SITE = "unknown-site"
-
-
-def segment(model: StoryFilter, mode: str, content: str) -> list[Block]:
-    """The page's blocks, as the scoring endpoints cut them; a bad page is a 400 ``bad_page``."""
-    try:
-        return model.html_blocks(content) if mode == "html" else model.text_blocks(content)
-    except InputError as err:
-        raise ApiError(400, "bad_page", str(err)) from None
 
 
 def _view(model: StoryFilter, mode: str, blocks: list[Block], threshold: float, top_k: int,
