@@ -158,9 +158,7 @@ def review_router(model: Callable[[], StoryFilter], settings: Settings, store: S
     def queue(limit: int = Query(20, ge=1, le=500)) -> Queue:
         """Unlabelled blocks of stored pages, the ones the model was least sure of first."""
         items = _store_errors(lambda: store.get().queue(limit))
-        return Queue(items=[QueueItemOut(page_id=q.page_id, ref=q.ref, url=q.url, position=q.position, text=q.text,
-                                         kind=q.kind, path=q.path, score=q.score, threshold=q.threshold,
-                                         margin=q.margin) for q in items])
+        return Queue(items=[QueueItemOut.model_validate(q, from_attributes=True) for q in items])
 
     @api.get("/export", responses={200: {"content": {"application/x-ndjson": {}}}, **_errors(401, 422, 503)})
     def export(format: ExportFormat = Query("blocks")) -> Response:  # noqa: A002 - the query parameter's name
