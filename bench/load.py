@@ -27,7 +27,6 @@ import argparse  # noqa: E402
 import gzip  # noqa: E402
 import json  # noqa: E402
 import platform  # noqa: E402
-import socket  # noqa: E402
 import statistics  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
@@ -39,6 +38,9 @@ from collections.abc import Iterator  # noqa: E402
 from typing import TYPE_CHECKING  # noqa: E402
 
 import httpx  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))  # the tests' server helper
+from service_process import running_server as start_server  # noqa: E402
 
 if TYPE_CHECKING:
     from classifier.api import StoryFilter
@@ -147,12 +149,6 @@ def json_round_trip(model: "StoryFilter", body: bytes) -> bytes:
 
 
 # ----- server process ---------------------------------------------------------------------------
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def process_tree(root: int) -> list[int]:
     """``root`` and all its descendants (uvicorn's supervisor forks/spawns one process per worker)."""
     parents: dict[int, int] = {}
@@ -204,24 +200,11 @@ def wait_ready(base: str, proc: subprocess.Popen, workers: int, timeout: float =
 
 @contextmanager
 def running_server(workers: int, cpus: str, model_dir: Path | None) -> Iterator[tuple[str, subprocess.Popen]]:
-    port = free_port()
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
-    cmd = [sys.executable, "-m", "serving.cli", "serve", "--port", str(port), "--workers", str(workers),
-           "--log-level", "warning", *(["--model", str(model_dir)] if model_dir else [])]
-    if cpus:
-        cmd = ["taskset", "-c", cpus, *cmd]
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=REPO)
-    base = f"http://127.0.0.1:{port}"
-    try:
+    """The server pinned to ``cpus``, once every worker has loaded its model."""
+    args = ["--workers", str(workers), *(["--model", str(model_dir)] if model_dir else [])]
+    with start_server(args, prefix=("taskset", "-c", cpus) if cpus else ()) as (base, proc):
         wait_ready(base, proc, workers)
         yield base, proc
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 # ----- load -------------------------------------------------------------------------------------

@@ -39,17 +39,18 @@ def _answers(url: str) -> bool:
 
 
 @contextmanager
-def running_server(args: list[str], env: dict[str, str] | None = None, ready_path: str = "/healthz"
-                   ) -> Iterator[tuple[str, subprocess.Popen]]:
+def running_server(args: list[str], env: dict[str, str] | None = None, ready_path: str = "/healthz",
+                   prefix: tuple[str, ...] = ()) -> Iterator[tuple[str, subprocess.Popen]]:
     """``storyfilter serve ARGS`` in its own process; yields ``(base URL, process)`` once ``ready_path``
     answers 200 (``/healthz``: the process listens; ``/readyz``: its model is loaded too).
+    ``prefix`` goes before the command (``("taskset", "-c", "1")`` pins it to a CPU).
 
     The server's output goes to a file, not a pipe: a pipe nobody reads fills up and stalls
     the server; the file's tail is shown if the server never comes up.
     """
     port = free_port()
     log = tempfile.TemporaryFile()  # noqa: SIM115 (closed in the finally below)
-    proc = subprocess.Popen([sys.executable, "-m", "serving.cli", "serve", "--port", str(port),
+    proc = subprocess.Popen([*prefix, sys.executable, "-m", "serving.cli", "serve", "--port", str(port),
                              "--log-level", "warning", *args],
                             cwd=REPO, env=env or repo_env(), stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
