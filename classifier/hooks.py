@@ -33,7 +33,7 @@ from typing import Any, Protocol, runtime_checkable
 from .api import StoryFilter, detect_mode, load_model
 from .decoding import charset_from_headers, decode_bytes
 from .errors import InputError, StoryFilterError
-from .result import FilterResult, ScoredBlock
+from .result import FilterResult
 
 Headers = Mapping[Any, Any]
 MODES = ("auto", "html", "text")
@@ -197,7 +197,7 @@ class RemoteHook:
             body["threshold"] = cut
         if extracted and mode == "text":
             body["extracted"] = True
-        return result_from_dict(self.request("POST", "/v1/score", body), cut)
+        return FilterResult.from_dict(self.request("POST", "/v1/score", body), cut)
 
     def __repr__(self) -> str:
         return f"RemoteHook({self.api_url!r})"
@@ -243,20 +243,6 @@ def _answer(status: int, payload: bytes, url: str) -> dict:
                                  "/ api_key to the service's key)", status, code)
     detail = message or (payload[:200].decode("utf-8", "replace") if payload else "no body")
     raise RemoteScoringError(f"{url}: HTTP {status} {code or ''}: {detail}".replace("  ", " "), status, code)
-
-
-def result_from_dict(data: dict, threshold: float | None = None) -> FilterResult:
-    """A :class:`FilterResult` from the JSON result (the service's answer, a batch row).
-
-    The JSON result does not carry the threshold; ``threshold`` is the one asked for,
-    else NaN (the service's model default, unknown here).
-    """
-    model = data.get("model") or {}
-    blocks = [ScoredBlock(int(b["index"]), b["text"], b["label"], float(b["score"]), b["kind"], b.get("path"))
-              for b in data.get("blocks") or ()]
-    return FilterResult(story_text=data.get("story_text") or "", blocks=blocks, mode=data.get("mode", "html"),
-                        model_name=str(model.get("name", "")), model_version=str(model.get("version", "")),
-                        threshold=float("nan") if threshold is None else float(threshold))
 
 
 # ----- HTTP transports: (method, url, body, headers) -> (status, body, retry_after) -----------------

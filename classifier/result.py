@@ -39,6 +39,20 @@ class FilterResult:
     def story_blocks(self) -> list[ScoredBlock]:
         return [b for b in self.blocks if b.label == "story"]
 
+    @classmethod
+    def from_dict(cls, data: dict, threshold: float | None = None) -> "FilterResult":
+        """The result back from its JSON form (a scoring service's answer, a batch row).
+
+        The JSON result does not carry the threshold; ``threshold`` is the one asked for,
+        else NaN (the model's own, unknown here).
+        """
+        model = data.get("model") or {}
+        blocks = [ScoredBlock(int(b["index"]), b["text"], b["label"], float(b["score"]), b["kind"], b.get("path"))
+                  for b in data.get("blocks") or ()]
+        return cls(story_text=data.get("story_text") or "", blocks=blocks, mode=data.get("mode", "html"),
+                   model_name=str(model.get("name", "")), model_version=str(model.get("version", "")),
+                   threshold=float("nan") if threshold is None else float(threshold))
+
     def to_dict(self, include_blocks: bool = True) -> dict:
         """The JSON result: ``{"model", "mode", "story_text", "blocks"}``."""
         out: dict = {"model": {"name": self.model_name, "version": self.model_version},

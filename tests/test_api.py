@@ -187,3 +187,12 @@ def test_extracted_text_uses_the_post_filter_threshold(trained_model_dir, unseen
     assert model.filter_text(unseen_pages[1].text).threshold == text.threshold
     assert model.filter(unseen_pages[1].text, mode="text", extracted=True).threshold == 0.123
     assert model.filter_text(unseen_pages[1].text, threshold=0.7, extracted=True).threshold == 0.7
+
+
+def test_a_result_comes_back_whole_from_its_json_form(loaded_model, unseen_pages):
+    from classifier.result import FilterResult
+
+    result = loaded_model.filter_html(unseen_pages[0].html)
+    back = FilterResult.from_dict(result.to_dict(), threshold=result.threshold)
+    assert back.story_text == result.story_text and back.to_dict() == result.to_dict()
+    assert [b.label for b in back.blocks] == [b.label for b in result.blocks] and back.threshold == result.threshold
