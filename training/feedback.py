@@ -16,7 +16,6 @@ on those plus their feedback pages ("after") score the same held-out sites.
 """
 from __future__ import annotations
 
-import hashlib
 import shlex
 import sys
 import time
@@ -27,21 +26,18 @@ from typing import Any
 import numpy as np
 from sklearn.model_selection import GroupKFold
 
-from classifier import __version__
-from classifier.artifacts import save_model_dir
 from classifier.blocks import Block
 from classifier.errors import TrainingDataError
 from classifier.html_segmenter import segment_html
-from classifier.model import BlockClassifier, classifier_to_state
+from classifier.model import BlockClassifier
 from classifier.text_segmenter import segment_text
 
 from .alignment import align_labels
 from .dataset import Examples, render_as_text
 from .evaluate import baseline_scores, best_threshold, score_examples
-from .model_card import render_model_card
 from .readers import LabelledPage
 from .report import summarize
-from .train import DEFAULT_PARAMS, data_summary, load_examples
+from .train import DEFAULT_PARAMS, data_summary, load_examples, save_trained
 
 FEEDBACK_REPEAT = 3
 
@@ -174,20 +170,19 @@ def train_with_feedback(sources: Sequence[str | Path], feedback: Sequence[Labell
         fb_only = _subset(examples, is_feedback)
         fb_before = [s for s, f in zip(before, is_feedback) if f]
         fb_after = [s for s, f in zip(after, is_feedback) if f]
+        after_all = summarize(score_examples(examples, after, cut_after))
         report.update({
             "folds": folds, "grouped_by": "site",
             "before": {"threshold": cut_before,
                        "all_pages": summarize(score_examples(examples, before, cut_before))["overall"],
                        "feedback_pages": summarize(score_examples(fb_only, fb_before, cut_before))["overall"],
                        "feedback_block_accuracy": _block_accuracy(fb_only.labels, fb_before, cut_before)},
-            "after": {"threshold": cut_after,
-                      "all_pages": summarize(score_examples(examples, after, cut_after))["overall"],
+            "after": {"threshold": cut_after, "all_pages": after_all["overall"],
                       "feedback_pages": summarize(score_examples(fb_only, fb_after, cut_after))["overall"],
                       "feedback_block_accuracy": _block_accuracy(fb_only.labels, fb_after, cut_after)},
         })
         cv = {"folds": folds, "grouped_by": "site", "threshold": cut_after, "pages": len(examples.pages),
-              "systems": {"storyfilter": summarize(score_examples(examples, after, cut_after)),
-                          "keep-everything": summarize(baseline_scores(examples))}}
+              "systems": {"storyfilter": after_all, "keep-everything": summarize(baseline_scores(examples))}}
         threshold = cut_after
     threshold = 0.5 if threshold is None else float(threshold)
     if progress:
@@ -198,17 +193,10 @@ def train_with_feedback(sources: Sequence[str | Path], feedback: Sequence[Labell
         raise TrainingDataError("the training data needs both story and boilerplate blocks")
     # In-sample, so not a measure of quality: it says whether the new model took the corrections in.
     report["fitted_block_accuracy"] = _block_accuracy(fb.labels, model.page_scores(fb.pages), threshold)
-    arrays, config = classifier_to_state(model)
-    digest = hashlib.sha256(b"".join(np.ascontiguousarray(a).tobytes() for a in arrays.values())).hexdigest()
     summary = data_summary(examples, sources)
     summary["feedback_pages"] = len(fb.pages)
-    manifest: dict[str, Any] = {
-        "name": name or f"storyfilter-{mode}", "version": version or f"{__version__}+fb{digest[:10]}",
-        "mode": mode, "threshold": threshold, "labels": ["boilerplate", "story"], "params": model.get_params(),
-        "seed": seed, "training_data": summary, "cross_validation": cv, "feedback": report,
-        "postfilter_threshold": threshold, "training_seconds": round(time.time() - started, 1),
-    }
     command = command or "storyfilter train " + " ".join(shlex.quote(str(s)) for s in sources) + \
         f" --mode {mode} --feedback DB -o {shlex.quote(str(output))}"
-    save_model_dir(output, arrays, config, manifest, render_model_card(manifest, command))
-    return manifest
+    return save_trained(model, output, mode=mode, threshold=threshold, seed=seed, training_data=summary,
+                        cross_validation=cv, started=started, command=command, name=name, version=version,
+                        version_tag="fb", extra={"feedback": report})

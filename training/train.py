@@ -92,18 +92,32 @@ def train_model(sources: Sequence[str | Path], output: str | Path, mode: str = "
     if progress:
         print(f"fitting the {mode} model on {len(examples.pages)} pages", file=sys.stderr)
     model = make_model().fit(examples.pages, examples.labels, groups=examples.groups)
+    # For text that another extractor already cleaned: picked on the pages rendered that way.
+    postfilter = (cv or {}).get("views", {}).get("extract", {}).get("threshold", threshold)
+    command = command or "storyfilter train " + " ".join(shlex.quote(str(s)) for s in sources) + \
+        f" --mode {mode} -o {shlex.quote(str(output))}"
+    return save_trained(model, output, mode=mode, threshold=threshold, seed=seed,
+                        training_data=data_summary(examples, sources), cross_validation=cv, started=started,
+                        command=command, name=name, version=version, extra={"postfilter_threshold": postfilter})
+
+
+def save_trained(model: BlockClassifier, output: str | Path, *, mode: str, threshold: float, seed: int,
+                 training_data: dict[str, Any], cross_validation: dict[str, Any] | None, started: float,
+                 command: str, name: str | None = None, version: str | None = None, version_tag: str = "",
+                 extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Write a fitted model's directory (arrays, manifest, model card); returns the manifest.
+
+    The default version is the library's plus a digest of the weights (``version_tag``
+    before it marks a variant, e.g. ``fb`` for a model trained with feedback).
+    """
     arrays, config = classifier_to_state(model)
     digest = hashlib.sha256(b"".join(np.ascontiguousarray(a).tobytes() for a in arrays.values())).hexdigest()
     manifest: dict[str, Any] = {
-        "name": name or f"storyfilter-{mode}", "version": version or f"{__version__}+{digest[:10]}",
+        "name": name or f"storyfilter-{mode}", "version": version or f"{__version__}+{version_tag}{digest[:10]}",
         "mode": mode, "threshold": threshold, "labels": ["boilerplate", "story"], "params": model.get_params(),
-        "seed": seed, "training_data": data_summary(examples, sources), "cross_validation": cv,
-        # For text that another extractor already cleaned: picked on the pages rendered that way.
-        "postfilter_threshold": (cv or {}).get("views", {}).get("extract", {}).get("threshold", threshold),
+        "seed": seed, "training_data": training_data, "cross_validation": cross_validation,
+        "postfilter_threshold": threshold, **(extra or {}),
         "training_seconds": round(time.time() - started, 1),
     }
-    command = command or "storyfilter train " + " ".join(shlex.quote(str(s)) for s in sources) + \
-        f" --mode {mode} -o {shlex.quote(str(output))}"
-    card = render_model_card(manifest, command)
-    save_model_dir(output, arrays, config, manifest, card)
+    save_model_dir(output, arrays, config, manifest, render_model_card(manifest, command))
     return manifest
