@@ -15,6 +15,10 @@ import pytest
 
 pytest.importorskip("fastapi")
 schemathesis = pytest.importorskip("schemathesis")
+# Imported now, at collection, not lazily inside the test: pytest rewrites a plugin's modules as
+# they are imported, and once on CPython 3.11.7 that parse, run from the test, failed with
+# "SystemError: AST constructor recursion depth mismatch".
+import schemathesis.specs.openapi.schemas  # noqa: E402,F401
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from schemathesis.checks import (  # noqa: E402
     content_type_conformance,
