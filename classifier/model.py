@@ -154,9 +154,15 @@ class BlockClassifier(ClassifierMixin, BaseEstimator):
             self.context_scaler_ = StandardScaler().fit(ctx)
             stage2 = LogisticRegression(C=self.stage2_C, max_iter=2000, random_state=self.random_state,
                                         class_weight=self.class_weight)
-            stage2.fit(self.context_scaler_.transform(ctx), flat_y)
+            scaled = self.context_scaler_.transform(ctx)
+            stage2.fit(scaled, flat_y)
             self.stage2_coef_ = stage2.coef_.ravel().copy()
             self.stage2_intercept_ = float(stage2.intercept_[0])
+            # P(story) of the training pages from out-of-fold stage-1 logits: scores of pages
+            # no stage-1 model saw, for picking a threshold inside the training folds (nested).
+            inner = _sigmoid(scaled @ self.stage2_coef_ + self.stage2_intercept_)
+            bounds = np.cumsum([0] + [len(p) for p in pages])
+            self.inner_scores_ = [inner[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
         self.n_features_in_ = len(self.stage1_coef_)
         return self
 

@@ -40,8 +40,14 @@ class Examples:
     groups: list[str]
     sources: list[GoldPage | LabelledPage]
     teasers: list[list[bool]] = field(default_factory=list)
+    #: True for a page made for training only (an augmented copy): never tested, scored or reported.
+    train_only: list[bool] = field(default_factory=list)
     #: Other renderings of the same pages, index for index, scored out of fold but never trained on.
     views: dict[str, "Examples"] = field(default_factory=dict)
+
+    def is_train_only(self, i: int) -> bool:
+        """True when page ``i`` is for training only (readers that predate the flag leave it empty)."""
+        return bool(self.train_only) and self.train_only[i]
 
     def extend(self, other: "Examples", start: int = 0, stop: int | None = None) -> None:
         """Append ``other``'s pages ``start:stop`` (not its views)."""
@@ -51,6 +57,7 @@ class Examples:
         self.groups += other.groups[pick]
         self.sources += other.sources[pick]
         self.teasers += other.teasers[pick] if other.teasers else [[False] * len(p) for p in other.pages[pick]]
+        self.train_only += other.train_only[pick] if other.train_only else [False] * len(other.pages[pick])
 
 
 def page_html_blocks(page: GoldPage) -> list[Block]:
@@ -139,6 +146,7 @@ def _add_page(examples: Examples, page: GoldPage, blocks: list[Block], labels: l
     examples.pages.append(blocks)
     examples.labels.append(labels)
     examples.teasers.append(teasers)
+    examples.train_only.append(False)
     examples.groups.append(page.domain)
     examples.sources.append(page)
 
