@@ -27,6 +27,7 @@ from classifier.html_segmenter import segment_html
 from classifier.text_segmenter import segment_text
 
 from .alignment import align_labels
+from .augment import augment_pages
 from .readers import GoldPage, LabelledPage
 from .teasers import teaser_mask
 
@@ -114,39 +115,47 @@ def render_as_text(blocks: Sequence[Block], style: str = "lines") -> str:
 
 
 def build_examples(pages: Sequence[GoldPage], mode: str = "html", seed: int = 0,
-                   progress: bool = True) -> Examples:
-    """Segment and label gold pages for ``mode`` ("html" or "text")."""
+                   progress: bool = True, augment: float = 0.0) -> Examples:
+    """Segment and label gold pages for ``mode`` ("html" or "text").
+
+    ``augment`` > 0 adds copies of that share of the pages with teaser widgets
+    inserted (:func:`training.augment.augment_pages`), after the real pages and
+    flagged ``train_only``: they teach, they are never scored.
+    """
     rng = random.Random(seed)
     view_rng = random.Random(seed + 1)  # its own stream: the training renderings do not depend on it
     out = Examples([], [], [], [])
     extract = Examples([], [], [], [])
-    for page in tqdm(pages, desc=f"segmenting ({mode})", unit="page", disable=None if progress else True):
+    extra = augment_pages(pages, augment, seed, progress) if augment else []
+    todo = [(page, False) for page in pages] + [(page, True) for page in extra]
+    for page, train_only in tqdm(todo, desc=f"segmenting ({mode})", unit="page",
+                                 disable=None if progress else True):
         if page.html is not None:
             blocks = page_html_blocks(page)
             labels = align_labels(blocks, page.main_text)
             teasers = teaser_mask(blocks, labels)
             if mode == "text":
-                _add_page(extract, page, *extract_view(blocks, labels, teasers, view_rng))
+                _add_page(extract, page, *extract_view(blocks, labels, teasers, view_rng), train_only=train_only)
                 blocks = segment_text(render_as_text(blocks, rng.choice(TEXT_STYLES)))
         else:
             blocks = segment_text(page.text or "")
             labels = align_labels(blocks, page.main_text)
             teasers = teaser_mask(blocks, labels)
             if mode == "text":
-                _add_page(extract, page, blocks, labels, teasers)
+                _add_page(extract, page, blocks, labels, teasers, train_only=train_only)
         # A page with no blocks stays in: it scores 0 in evaluation, as it should.
-        _add_page(out, page, blocks, labels, teasers)
+        _add_page(out, page, blocks, labels, teasers, train_only=train_only)
     if mode == "text":
         out.views["extract"] = extract
     return out
 
 
 def _add_page(examples: Examples, page: GoldPage, blocks: list[Block], labels: list[int],
-              teasers: list[bool]) -> None:
+              teasers: list[bool], train_only: bool = False) -> None:
     examples.pages.append(blocks)
     examples.labels.append(labels)
     examples.teasers.append(teasers)
-    examples.train_only.append(False)
+    examples.train_only.append(train_only)
     examples.groups.append(page.domain)
     examples.sources.append(page)
 
