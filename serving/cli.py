@@ -117,17 +117,24 @@ def _train_command(sources: tuple[Path, ...], output: Path, mode: str, cv_folds:
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--param", "params", multiple=True, metavar="KEY=VALUE",
               help="Override a BlockClassifier parameter, e.g. --param C=0.5 (repeatable).")
+@click.option("--augment", type=click.FloatRange(0.0, 1.0), default=0.0, show_default=True, metavar="SHARE",
+              help="Also train on copies of this share of the gold pages with teaser widgets inserted "
+                   "(seeded; never scored).")
 @click.option("--feedback", "feedback_db", default=None, metavar="DB_URL",
               help="Also train on the pages reviewed in this feedback store (SQLAlchemy URL or SQLite file): "
                    "corrections win; the manifest reports before/after on folds grouped by site.")
 @click.option("--quiet", is_flag=True, help="No progress bars.")
 def train(sources: tuple[Path, ...], output: Path, mode: str, cv_folds: int, threshold: float | None,
-          seed: int, params: tuple[str, ...], feedback_db: str | None, quiet: bool) -> None:
+          seed: int, params: tuple[str, ...], augment: float, feedback_db: str | None, quiet: bool) -> None:
     """Train a model from gold folders, JSONL pages or JSONL labelled blocks."""
     from training.train import train_model
 
     parsed = _parse_params(params)
     command = _train_command(sources, output, mode, cv_folds, threshold, seed, params)
+    if augment:
+        if feedback_db:
+            fail("--augment does not combine with --feedback", 2)
+        command += f" --augment {augment:g}"
     if feedback_db:
         from serving.review.records import database_url, redacted
 
@@ -143,7 +150,8 @@ def train(sources: tuple[Path, ...], output: Path, mode: str, cv_folds: int, thr
                                               threshold=threshold, seed=seed, progress=not quiet, command=command)
             else:
                 manifest = train_model(sources, out, mode=m, params=parsed, cv_folds=cv_folds,
-                                       threshold=threshold, seed=seed, progress=not quiet, command=command)
+                                       threshold=threshold, seed=seed, progress=not quiet, command=command,
+                                       augment=augment)
             cv = manifest.get("cross_validation")
             line = f"wrote {out} ({manifest['name']} {manifest['version']}, threshold {manifest['threshold']})"
             if cv:
@@ -173,10 +181,13 @@ def train(sources: tuple[Path, ...], output: Path, mode: str, cv_folds: int, thr
 @click.option("--json", "json_out", type=click.Path(path_type=Path), default=None,
               help="Also write the full report as JSON here.")
 @click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--augment", type=click.FloatRange(0.0, 1.0), default=0.0, show_default=True, metavar="SHARE",
+              help="Also train on copies of this share of the gold pages with teaser widgets inserted "
+                   "(seeded; never scored).")
 @click.option("--quiet", is_flag=True, help="No progress bars.")
 def evaluate(corpus: tuple[Path, ...], model_dir: Path | None, mode: str, cv_folds: int,
              threshold: float | None, params: tuple[str, ...], json_out: Path | None, seed: int,
-             quiet: bool) -> None:
+             augment: float, quiet: bool) -> None:
     """Evaluate on a gold corpus: grouped cross-validation, or a saved model with --model."""
     from classifier import load_model
     from classifier.model import BlockClassifier
@@ -186,7 +197,8 @@ def evaluate(corpus: tuple[Path, ...], model_dir: Path | None, mode: str, cv_fol
 
     parsed = _parse_params(params)
     try:
-        examples = load_examples(corpus, mode, seed, progress=not quiet)
+        examples = load_examples(corpus, mode, seed, progress=not quiet,
+                                 augment=augment if model_dir is None else 0.0)  # a saved model is only scored
         if model_dir is not None:
             loaded = load_model(model_dir).model_for(mode)
             cut = loaded.threshold if threshold is None else threshold

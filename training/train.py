@@ -30,15 +30,19 @@ WCXB_CREDIT = ("Trained on WCXB (Web Content eXtraction Benchmark) v1.0 developm
                "Murrough Foley, licensed CC-BY-4.0.")
 
 
-def load_examples(sources: Sequence[str | Path], mode: str, seed: int = 0, progress: bool = True) -> Examples:
-    """Read every training source (gold folder, JSONL pages, JSONL labelled blocks) into one set."""
+def load_examples(sources: Sequence[str | Path], mode: str, seed: int = 0, progress: bool = True,
+                  augment: float = 0.0) -> Examples:
+    """Read every training source (gold folder, JSONL pages, JSONL labelled blocks) into one set.
+
+    ``augment``: the share of gold pages that also get a training-only copy with teaser widgets.
+    """
     merged = Examples([], [], [], [], [])
     for source in sources:
         kind = detect_source_kind(source)
         if kind == "gold-folder":
-            part = build_examples(read_gold_folder(source), mode, seed, progress)
+            part = build_examples(read_gold_folder(source), mode, seed, progress, augment=augment)
         elif kind == "pages":
-            part = build_examples(read_pages_jsonl(source), mode, seed, progress)
+            part = build_examples(read_pages_jsonl(source), mode, seed, progress, augment=augment)
         else:
             part = labelled_examples(read_labelled_blocks(source), mode)
         before = len(merged.pages)
@@ -72,12 +76,12 @@ def data_summary(examples: Examples, sources: Sequence[str | Path]) -> dict[str,
 def train_model(sources: Sequence[str | Path], output: str | Path, mode: str = "html",
                 params: dict[str, Any] | None = None, cv_folds: int = 5, threshold: float | None = None,
                 seed: int = 0, name: str | None = None, version: str | None = None,
-                progress: bool = True, command: str | None = None) -> dict[str, Any]:
+                progress: bool = True, command: str | None = None, augment: float = 0.0) -> dict[str, Any]:
     """Train and write one model directory; returns its manifest."""
     if mode not in ("html", "text"):
         raise ValueError(f"mode must be html or text, got {mode!r}")
     started = time.time()
-    examples = load_examples(sources, mode, seed, progress)
+    examples = load_examples(sources, mode, seed, progress, augment=augment)
     settings = {**DEFAULT_PARAMS[mode], **(params or {}), "random_state": seed}
 
     def make_model() -> BlockClassifier:

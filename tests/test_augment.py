@@ -1,0 +1,225 @@
+"""Teaser-widget augmentation: seeded copies of gold pages with widgets of other sites' headlines,
+labelled boilerplate by the alignment, flagged training-only, originals untouched."""
+from __future__ import annotations
+
+import copy
+import random
+import re
+
+import pytest
+from synthetic import make_pages
+
+from classifier.html_segmenter import segment_html
+from training import augment as aug
+from training.alignment import align_labels
+from training.augment import augment_html, augment_pages, check_insertion, donor_pool, first_sentence, html_title
+from training.dataset import build_examples
+from training.readers import GoldPage
+from training.widgets import CONTAINER_SHAPES, INLINE_SHAPES, TELLING_CLASSES
+
+
+def gold_pages(n_sites: int = 8, per_site: int = 3, seed: int = 7) -> list[GoldPage]:
+    return [GoldPage(id=p.id, main_text=p.main_text, html=p.html, url=p.url)
+            for p in make_pages(n_sites, per_site, seed=seed)]
+
+
+@pytest.fixture(scope="module")
+def pages() -> list[GoldPage]:
+    return gold_pages()
+
+
+def inserted_and_kept(original: GoldPage, augmented: GoldPage) -> tuple[list[int], list[int], list[int]]:
+    """Labels of the augmented page's new blocks, and the original's labels before and after.
+
+    The original blocks are found as a subsequence of the augmented ones (greedy, by text).
+    """
+    before, after = segment_html(original.html), segment_html(augmented.html)
+    la, lb = align_labels(before, original.main_text), align_labels(after, augmented.main_text)
+    i, new, kept = 0, [], []
+    for j, block in enumerate(after):
+        if i < len(before) and block.text == before[i].text:
+            kept.append(lb[j])
+            i += 1
+        else:
+            new.append(lb[j])
+    assert i == len(before), "an original block was changed or lost"
+    return new, la, kept
+
+
+def test_same_seed_same_copies_other_seed_others(pages):
+    first, again = augment_pages(pages, 0.5, seed=3), augment_pages(pages, 0.5, seed=3)
+    assert [(p.id, p.html) for p in first] == [(p.id, p.html) for p in again]
+    other = augment_pages(pages, 0.5, seed=4)
+    assert [(p.id, p.html) for p in other] != [(p.id, p.html) for p in first]
+
+
+def test_share_ids_sites_and_gold_text(pages):
+    copies = augment_pages(pages, 0.5, seed=0)
+    assert len(copies) == 12  # every copy of these pages passes the check
+    by_id = {p.id: p for p in pages}
+    for c in copies:
+        assert c.id.endswith("~aug")
+        source = by_id[c.id.removesuffix("~aug")]
+        assert (c.url, c.domain, c.main_text, c.page_type) == (source.url, source.domain, source.main_text,
+                                                               source.page_type)
+        assert c.html != source.html
+    assert augment_pages(pages, 0.0) == []
+    assert len(augment_pages(pages, 1.0)) == len(pages)
+    with pytest.raises(ValueError):
+        augment_pages(pages, 1.5)
+
+
+def test_only_pages_with_html_and_gold_text_are_copied(pages):
+    no_html = GoldPage(id="t1", main_text="Some gold text here.", text="Some gold text here.", url="https://a.test/x")
+    no_gold = GoldPage(id="t2", main_text="  ", html=pages[0].html, url="https://b.test/y")
+    copies = augment_pages([*pages, no_html, no_gold], 1.0, seed=0)
+    assert {c.id for c in copies} == {p.id + "~aug" for p in pages}
+
+
+def test_inserted_blocks_are_boilerplate_and_original_labels_stay(pages):
+    by_id = {p.id: p for p in pages}
+    copies = augment_pages(pages, 1.0, seed=1)
+    assert copies
+    for c in copies:
+        new, before, after = inserted_and_kept(by_id[c.id.removesuffix("~aug")], c)
+        assert new and not any(new), c.id
+        assert before == after, c.id
+        assert any(before), c.id  # the story is still there, labelled story
+
+
+def test_check_insertion_sees_a_cut_block():
+    html = "<body><p>The harbour board voted to rebuild the pier before winter came.</p></body>"
+    cut = "<body><p>The harbour board voted</p><div>More from us</div><p>to rebuild the pier before winter came.</p></body>"
+    gold = "The harbour board voted to rebuild the pier before winter came."
+    check = check_insertion(segment_html(html), segment_html(cut), gold)
+    assert not check.ok and check.changed
+    fine = html.replace("</body>", "<ul><li><a href='/x'>Ten tricks for your garden</a></li></ul></body>")
+    assert check_insertion(segment_html(html), segment_html(fine), gold).ok
+
+
+def test_headlines_come_from_other_sites_only(pages):
+    titles_by_site: dict[str, set[str]] = {}
+    for p in pages:
+        titles_by_site.setdefault(p.domain, set()).add(html_title(p.html))
+    by_id = {p.id: p for p in pages}
+    for c in augment_pages(pages, 1.0, seed=2):
+        source = by_id[c.id.removesuffix("~aug")]
+        new_texts = {b.text for b in segment_html(c.html)} - {b.text for b in segment_html(source.html)}
+        others = set().union(*(t for site, t in titles_by_site.items() if site != source.domain))
+        assert any(any(t in text for t in others) for text in new_texts)
+        for own in titles_by_site[source.domain]:
+            assert not any(own in text for text in new_texts), (c.id, own)
+
+
+def test_a_page_with_no_other_site_gets_no_copy(pages):
+    one_site = [p for p in pages if p.domain == pages[0].domain]
+    assert augment_pages(one_site, 1.0, seed=0) == []
+
+
+def test_shapes_places_languages_and_classes_vary(pages):
+    pool = donor_pool(pages)
+    shapes, places, languages, classes = set(), set(), set(), set()
+    for k in range(80):
+        made = augment_html(pages[k % len(pages)], pool, random.Random(k))
+        assert made is not None
+        shapes.update(made.shapes)
+        places.update(made.places)
+        languages.add(made.language)
+        classes.update(re.findall(r'class="([^"]+)"', made.html))
+    assert shapes == set(CONTAINER_SHAPES) | set(INLINE_SHAPES)
+    assert places == {"after-story", "in-story", "sidebar", "body-end"}
+    assert len(languages) >= 6 and "en" in languages
+    assert classes & set(TELLING_CLASSES)
+    assert any(c.startswith(("css-", "box-", "mod_", "sc-", "jsx-")) for c in classes)
+
+
+HAND_WRITTEN = """<!DOCTYPE html><html lang="en"><head><title>Ferry timetable changes | Bay News</title></head>
+<body><div class="nav"><a href="/">Home</a> <a href="/news">News</a></div>
+<div class="layout"><div class="story"><h1>Ferry timetable changes for the winter</h1>
+<p>The ferry operator will run two fewer crossings each weekday from the first of November.</p>
+<p><span><b>Commuters who rely on the early boat</b> said they would have to leave home even sooner.</span></p>
+<ul><li>Monday to Friday: four crossings a day instead of six in both directions.</li>
+<li>Weekends: no change to the three crossings that run at present on each day.</li></ul>
+</div><div class="footer">Copyright Bay News</div></div></body></html>"""
+HAND_GOLD = """Ferry timetable changes for the winter
+The ferry operator will run two fewer crossings each weekday from the first of November.
+Commuters who rely on the early boat said they would have to leave home even sooner.
+Monday to Friday: four crossings a day instead of six in both directions.
+Weekends: no change to the three crossings that run at present on each day."""
+
+
+def test_after_story_widget_follows_the_last_paragraph_outside_its_list(pages, monkeypatch):
+    """The story ends in a list: the widget goes after the list, never inside an <li> or a <p>."""
+    monkeypatch.setattr(aug, "PLACES", {"after-story": 1.0})
+    page = GoldPage(id="ferry", main_text=HAND_GOLD, html=HAND_WRITTEN, url="https://www.bay-news.test/ferry")
+    for k in range(10):
+        made = augment_html(page, donor_pool(pages), random.Random(k))
+        assert made is not None and set(made.places) == {"after-story"}
+        blocks = segment_html(made.html)
+        labels = align_labels(blocks, HAND_GOLD)
+        last_story = max(i for i, y in enumerate(labels) if y)
+        assert blocks[last_story].text.startswith("Weekends")
+        assert labels[last_story + 1] == 0 and "li" not in blocks[last_story + 1].path.split(">")[-2:]
+        assert blocks[-1].text == "Copyright Bay News"
+
+
+def test_in_story_line_never_splits_a_paragraph(pages, monkeypatch):
+    monkeypatch.setattr(aug, "PLACES", {"in-story": 1.0})
+    page = GoldPage(id="ferry", main_text=HAND_GOLD, html=HAND_WRITTEN, url="https://www.bay-news.test/ferry")
+    paragraphs = [b.text for b in segment_html(HAND_WRITTEN)]
+    for k in range(8):
+        made = augment_html(page, donor_pool(pages), random.Random(k))
+        assert made is not None and set(made.places) == {"in-story"}
+        texts = [b.text for b in segment_html(made.html)]
+        assert [t for t in texts if t in paragraphs] == paragraphs
+        assert texts.index("Copyright Bay News") == len(texts) - 1
+
+
+def test_lead_is_the_first_sentence_after_the_headline():
+    gold = "Ferry timetable changes\nBy Staff\nThe ferry operator will run two fewer crossings each day. " \
+           "Commuters are unhappy about it."
+    assert first_sentence(gold, skip="Ferry timetable changes") == \
+        "The ferry operator will run two fewer crossings each day."
+
+
+def test_html_title_drops_the_site_name():
+    assert html_title("<title>Ferry timetable changes for winter | Bay News</title>") == \
+        "Ferry timetable changes for winter"
+    assert html_title("<title>Bay</title><h1>Ferry <em>timetable</em> changes</h1>") == "Ferry timetable changes"
+
+
+def test_source_pages_are_not_changed(pages):
+    before = copy.deepcopy(pages)
+    augment_pages(pages, 1.0, seed=0)
+    assert pages == before
+
+
+@pytest.mark.parametrize("mode", ["html", "text"])
+def test_build_examples_adds_training_only_copies(pages, mode):
+    plain = build_examples(pages, mode, seed=0, progress=False)
+    more = build_examples(pages, mode, seed=0, progress=False, augment=0.5)
+    n = len(pages)
+    assert len(more.pages) == n + 12
+    assert more.train_only == [False] * n + [True] * 12
+    assert all(s.id.endswith("~aug") for s in more.sources[n:])
+    assert more.groups[n:] == [s.domain for s in more.sources[n:]]
+    # the real pages are exactly what they are without augmentation (text renderings included)
+    assert [[b.text for b in p] for p in more.pages[:n]] == [[b.text for b in p] for p in plain.pages]
+    assert more.labels[:n] == plain.labels
+    if mode == "text":
+        view = more.views["extract"]
+        assert len(view.pages) == len(more.pages) and view.train_only == more.train_only
+
+
+def test_cli_train_with_augment(tmp_path, pages_jsonl):
+    from click.testing import CliRunner
+
+    from serving.cli import main
+
+    out = tmp_path / "model"
+    result = CliRunner().invoke(main, ["train", str(pages_jsonl), "-o", str(out), "--cv-folds", "0",
+                                       "--augment", "0.5", "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert "--augment 0.5" in (out / "MODEL_CARD.md").read_text(encoding="utf-8")
+    bad = CliRunner().invoke(main, ["train", str(pages_jsonl), "-o", str(out), "--augment", "2"])
+    assert bad.exit_code == 2
