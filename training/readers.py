@@ -19,9 +19,9 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
-
 from classifier.errors import TrainingDataError
+
+from .domains import host_of, registered_domain
 
 log = logging.getLogger(__name__)
 
@@ -45,8 +45,8 @@ class GoldPage:
 
     @property
     def domain(self) -> str:
-        """The site the page belongs to: the URL's host without ``www.`` (or the page id)."""
-        return site_of(self.url) or self.id
+        """The site the page belongs to: the URL's registered domain (or the page id)."""
+        return registered_domain(self.url) or self.id
 
 
 @dataclass
@@ -62,18 +62,13 @@ class LabelledPage:
 
     @property
     def domain(self) -> str:
-        return site_of(self.url) or self.id
+        """The site the page belongs to: the URL's registered domain (or the page id)."""
+        return registered_domain(self.url) or self.id
 
 
 def site_of(url: str | None) -> str:
-    """Host of a URL without ``www.``; empty if there is none."""
-    if not url:
-        return ""
-    try:
-        host = urlsplit(url if "//" in url else "//" + url).hostname or ""
-    except ValueError:  # e.g. a broken IPv6 literal: no usable host
-        return ""
-    return host[4:] if host.startswith("www.") else host
+    """Host of a URL without ``www.``; empty if there is none (folds group by :attr:`GoldPage.domain`)."""
+    return host_of(url)
 
 
 def _open_binary(path: Path):
