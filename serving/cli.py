@@ -94,15 +94,28 @@ def _parse_params(values: tuple[str, ...]) -> dict:
 
 
 def _train_command(sources: tuple[Path, ...], output: Path, mode: str, cv_folds: int,
-                   threshold: float | None, seed: int, params: tuple[str, ...]) -> str:
-    """The ``storyfilter train`` command line that reproduces this run (for the model card)."""
+                   threshold: float | None, seed: int, params: tuple[str, ...], holdout: float = 0.2) -> str:
+    """The ``storyfilter train`` command line that reproduces this run (for the model card).
+
+    ``--jobs`` is left out: it changes how fast, not what.
+    """
     words = ["storyfilter", "train", *map(str, sources), "-o", str(output), "--mode", mode,
-             "--cv-folds", str(cv_folds), "--seed", str(seed)]
+             "--cv-folds", str(cv_folds), "--holdout", f"{holdout:g}", "--seed", str(seed)]
     if threshold is not None:
         words += ["--threshold", str(threshold)]
     for item in params:
         words += ["--param", item]
     return " ".join(shlex.quote(w) for w in words)
+
+
+def _protocol_options(func):
+    """--holdout and --jobs, shared by train and eval."""
+    func = click.option("--jobs", type=click.IntRange(1, 64), default=1, show_default=True,
+                        help="Cross-validation folds fitted at once (worker processes); the results are the "
+                             "same for any number.")(func)
+    return click.option("--holdout", type=click.FloatRange(0.0, 0.9), default=0.2, show_default=True,
+                        help="Share of sites (registered domains, picked by --seed) kept out of cross-validation "
+                             "and every threshold, scored once at the end (0: none).")(func)
 
 
 @main.command()
@@ -111,10 +124,13 @@ def _train_command(sources: tuple[Path, ...], output: Path, mode: str, cv_folds:
               help="Model directory to write (with --mode both: a folder for html/ and text/).")
 @click.option("--mode", type=click.Choice(["html", "text", "both"]), default="html", show_default=True)
 @click.option("--cv-folds", type=click.IntRange(0, 50), default=5, show_default=True,
-              help="Cross-validate grouped by site first (0: skip); also picks the threshold.")
+              help="Cross-validate grouped by registered domain first (0: skip), thresholds picked inside "
+                   "each fold's training pages.")
+@_protocol_options
 @click.option("--threshold", type=click.FloatRange(0.0, 1.0), default=None,
-              help="Fix the threshold instead of picking it by cross-validation.")
-@click.option("--seed", type=int, default=0, show_default=True)
+              help="Fix the threshold (folds, hold-out and the shipped model) instead of picking it.")
+@click.option("--seed", type=int, default=0, show_default=True,
+              help="Seed of the text renderings, the hold-out sites and the model.")
 @click.option("--param", "params", multiple=True, metavar="KEY=VALUE",
               help="Override a BlockClassifier parameter, e.g. --param C=0.5 (repeatable).")
 @click.option("--augment", type=click.FloatRange(0.0, 1.0), default=0.0, show_default=True, metavar="SHARE",
@@ -124,13 +140,21 @@ def _train_command(sources: tuple[Path, ...], output: Path, mode: str, cv_folds:
               help="Also train on the pages reviewed in this feedback store (SQLAlchemy URL or SQLite file): "
                    "corrections win; the manifest reports before/after on folds grouped by site.")
 @click.option("--quiet", is_flag=True, help="No progress bars.")
-def train(sources: tuple[Path, ...], output: Path, mode: str, cv_folds: int, threshold: float | None,
-          seed: int, params: tuple[str, ...], augment: float, feedback_db: str | None, quiet: bool) -> None:
-    """Train a model from gold folders, JSONL pages or JSONL labelled blocks."""
+def train(sources: tuple[Path, ...], output: Path, mode: str, cv_folds: int, holdout: float, jobs: int,
+          threshold: float | None, seed: int, params: tuple[str, ...], augment: float, feedback_db: str | None,
+          quiet: bool) -> None:
+    """Train a model from gold folders, JSONL pages or JSONL labelled blocks.
+
+    Cross-validation and a hold-out are reported first; the model written is then
+    fitted on every page.
+    """
+    from training.report import headline
     from training.train import train_model
 
     parsed = _parse_params(params)
-    command = _train_command(sources, output, mode, cv_folds, threshold, seed, params)
+    if feedback_db and holdout:
+        holdout = 0.0  # training with feedback has its own before/after protocol, without a hold-out
+    command = _train_command(sources, output, mode, cv_folds, threshold, seed, params, holdout)
     if augment:
         if feedback_db:
             fail("--augment does not combine with --feedback", 2)
@@ -151,12 +175,14 @@ def train(sources: tuple[Path, ...], output: Path, mode: str, cv_folds: int, thr
             else:
                 manifest = train_model(sources, out, mode=m, params=parsed, cv_folds=cv_folds,
                                        threshold=threshold, seed=seed, progress=not quiet, command=command,
-                                       augment=augment)
-            cv = manifest.get("cross_validation")
+                                       holdout=holdout, jobs=jobs, augment=augment)
             line = f"wrote {out} ({manifest['name']} {manifest['version']}, threshold {manifest['threshold']})"
-            if cv:
-                overall = cv["systems"]["storyfilter"]["overall"]
-                line += f"; cross-validated page word F1 {overall['word_f1']:.4f}"
+            for key, label in (("cross_validation", "cross-validated"), ("holdout", "hold-out")):
+                part = manifest.get(key) or {}
+                if part.get("systems"):
+                    line += f"; {label} {headline(part['systems']['storyfilter']['overall'])}"
+                for name, view in (part.get("views") or {}).items():
+                    line += f" ({name} view: {headline(view['systems']['storyfilter']['overall'])})"
             feedback = manifest.get("feedback") or {}
             if "before" in feedback:
                 line += (f"; {feedback['pages']} reviewed pages, block accuracy on them out of fold "
@@ -175,24 +201,28 @@ def train(sources: tuple[Path, ...], output: Path, mode: str, cv_folds: int, thr
 @click.option("--model", "model_dir", type=click.Path(path_type=Path), default=None,
               help="Score this saved model on the corpus instead of cross-validating.")
 @click.option("--mode", type=click.Choice(["html", "text"]), default="html", show_default=True)
-@click.option("--cv-folds", type=click.IntRange(2, 50), default=5, show_default=True)
-@click.option("--threshold", type=click.FloatRange(0.0, 1.0), default=None)
+@click.option("--cv-folds", type=click.IntRange(2, 50), default=5, show_default=True,
+              help="Folds grouped by registered domain; each picks its threshold on its own training pages.")
+@_protocol_options
+@click.option("--threshold", type=click.FloatRange(0.0, 1.0), default=None,
+              help="Cut every fold and the hold-out here instead of picking a threshold.")
 @click.option("--param", "params", multiple=True, metavar="KEY=VALUE")
 @click.option("--json", "json_out", type=click.Path(path_type=Path), default=None,
               help="Also write the full report as JSON here.")
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True,
+              help="Seed of the text renderings, the hold-out sites and the model.")
 @click.option("--augment", type=click.FloatRange(0.0, 1.0), default=0.0, show_default=True, metavar="SHARE",
               help="Also train on copies of this share of the gold pages with teaser widgets inserted "
                    "(seeded; never scored).")
 @click.option("--quiet", is_flag=True, help="No progress bars.")
-def evaluate(corpus: tuple[Path, ...], model_dir: Path | None, mode: str, cv_folds: int,
-             threshold: float | None, params: tuple[str, ...], json_out: Path | None, seed: int,
+def evaluate(corpus: tuple[Path, ...], model_dir: Path | None, mode: str, cv_folds: int, holdout: float,
+             jobs: int, threshold: float | None, params: tuple[str, ...], json_out: Path | None, seed: int,
              augment: float, quiet: bool) -> None:
-    """Evaluate on a gold corpus: grouped cross-validation, or a saved model with --model."""
+    """Evaluate on a gold corpus: grouped cross-validation beside a hold-out, or a saved model with --model."""
     from classifier import load_model
     from classifier.model import BlockClassifier
-    from training.evaluate import cross_validation_report, saved_model_report
-    from training.report import format_table
+    from training.evaluate import evaluate_protocol, saved_model_report
+    from training.report import format_protocol, format_table, headline
     from training.train import DEFAULT_PARAMS, load_examples
 
     parsed = _parse_params(params)
@@ -202,17 +232,25 @@ def evaluate(corpus: tuple[Path, ...], model_dir: Path | None, mode: str, cv_fol
         if model_dir is not None:
             loaded = load_model(model_dir).model_for(mode)
             cut = loaded.threshold if threshold is None else threshold
-            report = saved_model_report(examples, loaded.classifier, cut, progress=not quiet)
+            views = {"extract": loaded.postfilter_threshold or cut} if mode == "text" else None
+            report = saved_model_report(examples, loaded.classifier, cut, progress=not quiet, view_thresholds=views)
             report["model"] = {"name": loaded.name, "version": loaded.version, "path": str(model_dir)}
         else:
             settings = {**DEFAULT_PARAMS[mode], **parsed, "random_state": seed}
-            report = cross_validation_report(examples, lambda: BlockClassifier(**settings), cv_folds,
-                                             threshold, progress=not quiet)
+            report = evaluate_protocol(examples, lambda: BlockClassifier(**settings), cv_folds, holdout, seed,
+                                       threshold, jobs, progress=not quiet)
     except (StoryFilterError, ValueError) as err:
         fail(str(err))
     report["mode"] = mode
-    click.echo(format_table(report["systems"]))
-    click.echo(f"threshold {report['threshold']}, {report['pages']} pages")
+    if model_dir is not None:
+        click.echo(format_table(report["systems"]))
+        click.echo(f"threshold {report['threshold']}, {report['pages']} pages: "
+                   f"{headline(report['systems']['storyfilter']['overall'])}")
+        for name, view in (report.get("views") or {}).items():
+            click.echo(f"{name} view, threshold {view['threshold']}, {view['pages']} pages: "
+                       f"{headline(view['systems']['storyfilter']['overall'])}")
+    else:
+        click.echo(format_protocol(report), nl=False)
     if json_out:
         try:
             json_out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")

@@ -57,7 +57,8 @@ def test_train_writes_model_dir_with_manifest_and_card(cli_model, pages_jsonl):
     out, result = cli_model
     assert result.exit_code == 0, result.output
     assert f"wrote {out}" in result.stdout
-    assert "cross-validated page word F1" in result.stdout
+    assert "cross-validated word F1" in result.stdout and "hold-out word F1" in result.stdout
+    assert result.stdout.count("teaser leak") == 2 and result.stdout.count("without leaked") == 2
     manifest = json.loads((out / "manifest.json").read_text())
     assert set(manifest["files"]) >= {"model.npz", "model.json", "MODEL_CARD.md"}
     for name, info in manifest["files"].items():
@@ -66,18 +67,27 @@ def test_train_writes_model_dir_with_manifest_and_card(cli_model, pages_jsonl):
     data = manifest["training_data"]
     assert data["pages"] == 40 and data["sites"] == 8 and data["sources"] == [pages_jsonl.name]
     assert 0.0 < data["story_share"] < 1.0
-    cv = manifest["cross_validation"]
-    assert cv["folds"] == 2 and cv["grouped_by"] == "site" and cv["pages"] == 40
-    assert set(cv["systems"]) == {"storyfilter", "keep-everything"}
-    model_f1 = cv["systems"]["storyfilter"]["overall"]["word_f1"]
-    baseline_f1 = cv["systems"]["keep-everything"]["overall"]["word_f1"]
-    assert model_f1 > baseline_f1
-    assert manifest["threshold"] == cv["threshold"]
+    cv, holdout = manifest["cross_validation"], manifest["holdout"]
+    # 20% of the 8 sites held out: cross-validation runs on the other 6
+    assert holdout["fraction"] == 0.2 and holdout["seed"] == 0 and holdout["sites"] == 2
+    assert holdout["pages"] == 10 and holdout["fit_pages"] == 30 and len(holdout["domains"]) == 2
+    assert cv["folds"] == 2 and cv["grouped_by"] == "registered domain" and cv["pages"] == 30 and cv["sites"] == 6
+    assert len(cv["fold_thresholds"]) == 2 and cv["threshold"] == round(sum(cv["fold_thresholds"]) / 2, 4)
+    for part in (cv, holdout):
+        assert set(part["systems"]) == {"storyfilter", "keep-everything"}
+        model_f1 = part["systems"]["storyfilter"]["overall"]["word_f1"]
+        baseline_f1 = part["systems"]["keep-everything"]["overall"]["word_f1"]
+        assert model_f1 > baseline_f1
+        assert part["systems"]["storyfilter"]["overall"]["teaser_leak"] is not None
+    assert manifest["threshold_rule"].startswith("picked on the shipped model's training pages")
     assert manifest["mode"] == "html"
     card = (out / "MODEL_CARD.md").read_text()
     assert manifest["name"] in card and manifest["version"] in card
+    assert "## Cross-validation vs hold-out" in card and "| storyfilter, hold-out | 10 |" in card
+    assert "teaser leak" in card and "fitted on all 40 pages, hold-out included" in card
+    assert "Descriptive, not used to choose anything" in card
     # the reproduce line is this storyfilter command (not the argv of whatever process ran it)
-    assert f"\nstoryfilter train {pages_jsonl} -o {out} --mode html --cv-folds 2 --seed 0\n" in card
+    assert f"\nstoryfilter train {pages_jsonl} -o {out} --mode html --cv-folds 2 --holdout 0.2 --seed 0\n" in card
 
 
 def test_trained_model_extracts(cli_model, unseen_pages, tmp_path):
@@ -164,18 +174,49 @@ def test_train_missing_source_is_a_usage_error(tmp_path):
 
 # ----- eval --------------------------------------------------------------------------------------
 
-def test_eval_cross_validation_table_and_json(tmp_path, pages_jsonl):
+def test_eval_cross_validation_beside_holdout(tmp_path, pages_jsonl):
     report_path = tmp_path / "report.json"
     result = run("eval", pages_jsonl, "--cv-folds", "2", "--quiet", "--json", report_path)
     assert result.exit_code == 0, result.output
-    assert "keep-everything" in result.stdout and "storyfilter" in result.stdout
-    assert "40 pages" in result.stdout
     report = json.loads(report_path.read_text())
-    assert report["pages"] == 40 and report["folds"] == 2 and report["mode"] == "html"
-    assert set(report["systems"]) == {"storyfilter", "keep-everything"}
-    overall = report["systems"]["storyfilter"]["overall"]
-    assert overall["word_f1"] > report["systems"]["keep-everything"]["overall"]["word_f1"]
-    assert f"threshold {report['threshold']}" in result.stdout
+    assert report["mode"] == "html"
+    cv, holdout = report["cross_validation"], report["holdout"]
+    assert cv["pages"] == 30 and cv["folds"] == 2 and holdout["pages"] == 10 and holdout["sites"] == 2
+    for part in (cv, holdout):
+        assert set(part["systems"]) == {"storyfilter", "keep-everything"}
+        overall = part["systems"]["storyfilter"]["overall"]
+        assert overall["word_f1"] > part["systems"]["keep-everything"]["overall"]["word_f1"]
+    lines = result.stdout.splitlines()
+    table = lines[lines.index("== cross-validation vs hold-out, all pages ==") + 1:]
+    assert "word F1" in table[0] and "without leaked" in table[0] and "teaser leak" in table[0]
+    assert [row.split("  ")[0] for row in table[2:6]] == [
+        "storyfilter, cv", "storyfilter, hold-out", "keep-everything, cv", "keep-everything, hold-out"]
+    assert "thresholds picked on each fold's training pages" in result.stdout
+    assert f"{holdout['pages']} pages from 2 sites, scored once" in result.stdout
+
+
+def test_eval_without_holdout_and_with_a_fixed_threshold(tmp_path, pages_jsonl):
+    report_path = tmp_path / "report.json"
+    result = run("eval", pages_jsonl, "--cv-folds", "2", "--holdout", "0", "--threshold", "0.4", "--quiet",
+                 "--json", report_path)
+    assert result.exit_code == 0, result.output
+    report = json.loads(report_path.read_text())
+    assert report["holdout"] is None and report["cross_validation"]["pages"] == 40
+    assert report["cross_validation"]["fold_thresholds"] == [0.4, 0.4]
+    assert "fixed threshold 0.4" in result.stdout and "hold-out" not in result.stdout
+
+
+def test_eval_text_mode_reports_the_extract_view(tmp_path, pages_jsonl):
+    report_path = tmp_path / "report.json"
+    result = run("eval", pages_jsonl, "--mode", "text", "--cv-folds", "2", "--quiet", "--json", report_path)
+    assert result.exit_code == 0, result.output
+    report = json.loads(report_path.read_text())
+    for part in ("cross_validation", "holdout"):
+        view = report[part]["views"]["extract"]
+        assert view["systems"]["storyfilter"]["overall"]["teaser_leak"] is not None
+    assert "storyfilter, cv, extract view" in result.stdout
+    assert "storyfilter, hold-out, extract view" in result.stdout
+    assert "post-filter threshold" in result.stdout
 
 
 def test_eval_saved_model(trained_model_dir, unseen_jsonl, tmp_path):
@@ -184,8 +225,10 @@ def test_eval_saved_model(trained_model_dir, unseen_jsonl, tmp_path):
                  "--json", report_path)
     assert result.exit_code == 0, result.output
     assert "keep-everything" in result.stdout
+    assert "teaser leak" in result.stdout and "extract view, threshold" in result.stdout
     report = json.loads(report_path.read_text())
     assert report["model"]["name"] == "test-text" and report["mode"] == "text"
+    assert report["views"]["extract"]["pages"] == 8
     assert report["pages"] == 8
     manifest = json.loads((trained_model_dir / "text" / "manifest.json").read_text())
     assert report["threshold"] == manifest["threshold"]

@@ -1,155 +1,178 @@
-"""Evaluation: folds grouped by site, or a saved model scored on a gold corpus.
+"""The evaluation protocol: grouped cross-validation with nested thresholds, then a hold-out scored once.
 
-Every page is scored by a model that never saw its site (``GroupKFold`` over
-domains), so a site template learned in training cannot inflate the numbers.
-The report carries the keep-everything baseline beside the model.
+1. A seeded share of sites (registered domains) is set aside (``training.holdout``).
+2. On the other sites, k folds grouped by site: each page is scored by a model that
+   never saw its site, at a threshold picked on that model's training pages only
+   (``training.folds``).
+3. One model is fitted on all the other sites, its threshold picked on them the
+   same way, and the hold-out sites are scored once.
+
+Every report carries the keep-everything baseline beside the model. Pages flagged
+training-only are fitted on and never scored, counted or reported.
 """
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
-from sklearn.model_selection import GroupKFold
 from tqdm import tqdm
 
 from classifier.model import BlockClassifier
 
 from .dataset import Examples
-from .metrics import PageScore, score_page
+from .folds import fit_pages, grouped_folds, nested_threshold, run_folds, scored_pages, take
+from .holdout import MIN_REMAINING_SITES, holdout_sites
 from .report import summarize
+from .thresholds import (MAX_WITHOUT_LEAK, THRESHOLD_CANDIDATES, baseline_scores, best_threshold, page_score,
+                         score_examples, threshold_sweep)
 
-#: Thresholds that let through more than this share of `without` snippets are not chosen.
-MAX_WITHOUT_LEAK = 0.05
+__all__ = ["MAX_WITHOUT_LEAK", "THRESHOLD_CANDIDATES", "baseline_scores", "best_threshold", "cross_validation_report",
+           "evaluate_protocol", "holdout_report", "page_score", "saved_model_report", "score_examples",
+           "threshold_sweep"]
 
-
-def page_score(examples: Examples, i: int, kept: Sequence[bool]) -> PageScore:
-    """Score one page's kept blocks against its gold text and block labels."""
-    blocks, labels, source = examples.pages[i], examples.labels[i], examples.sources[i]
-    text = "\n\n".join(b.text for b, k in zip(blocks, kept) if k)
-    teasers = examples.teasers[i] if examples.teasers else [False] * len(blocks)
-    teaser_total = sum(len(b.text) for b, t in zip(blocks, teasers) if t)
-    teaser_kept = sum(len(b.text) for b, t, k in zip(blocks, teasers, kept) if t and k)
-    gold = getattr(source, "main_text", None)
-    if gold is None:
-        gold = "\n".join(b.text for b, y in zip(blocks, labels) if y)
-    return score_page(
-        page_id=source.id, page_type=getattr(source, "page_type", "unknown"), predicted_text=text,
-        gold_text=gold, with_snippets=getattr(source, "with_snippets", []),
-        without_snippets=getattr(source, "without_snippets", []), y_true=labels,
-        y_pred=[int(k) for k in kept], teaser_chars_total=teaser_total, teaser_chars_kept=teaser_kept)
+GROUPED_BY = "registered domain"
+NESTED_RULE = ("nested: each fold's threshold is picked on its own training pages (the fitted model's inner "
+               "out-of-fold scores, or inner folds grouped by site), never on the pages it scores")
+SWEEP_NOTE = ("descriptive: all out-of-fold scores cut at each threshold; no threshold is chosen from it")
+VIEW_RULE = "each fold's pages are cut at the threshold picked on the other folds' out-of-fold scores"
 
 
-def score_examples(examples: Examples, scores: Sequence[np.ndarray], threshold: float) -> list[PageScore]:
-    return [page_score(examples, i, s >= threshold) for i, s in enumerate(scores)]
+def _median(values: Sequence[float]) -> float:
+    return round(float(np.median(values)), 4)
 
 
-def baseline_scores(examples: Examples) -> list[PageScore]:
-    """Keep every block: the floor any filter must beat."""
-    return [page_score(examples, i, [True] * len(p)) for i, p in enumerate(examples.pages)]
-
-
-def out_of_fold_scores(examples: Examples, make_model: Callable[[], BlockClassifier], folds: int = 5,
-                       progress: bool = True, view_scores: dict[str, list[np.ndarray]] | None = None
-                       ) -> list[np.ndarray]:
-    """P(story) for every block, each page scored by a model trained on the other sites.
-
-    ``view_scores`` (if given) is filled with the same for each of ``examples.views``.
-    """
-    groups = np.asarray(examples.groups)
-    n_groups = len(np.unique(groups))
-    if n_groups < 2:
-        raise ValueError("cross-validation needs pages from at least two sites")
-    folds = min(folds, n_groups)
-    out: list[np.ndarray] = [np.zeros(0)] * len(examples.pages)
-    splits = GroupKFold(n_splits=folds).split(np.zeros(len(groups)), groups=groups)
-    for train_idx, test_idx in tqdm(list(splits), desc="cross-validating", unit="fold",
-                                    disable=None if progress else True):
-        model = make_model().fit([examples.pages[i] for i in train_idx], [examples.labels[i] for i in train_idx],
-                                 groups=groups[train_idx])
-        for i, s in zip(test_idx, model.page_scores([examples.pages[i] for i in test_idx])):
-            out[i] = s
-        if view_scores is not None:
-            for name, view in examples.views.items():
-                scores = view_scores.setdefault(name, [np.zeros(0)] * len(view.pages))
-                for i, s in zip(test_idx, model.page_scores([view.pages[i] for i in test_idx])):
-                    scores[i] = s
-    return out
-
-
-THRESHOLD_CANDIDATES = tuple(float(t) for t in np.round(np.arange(0.2, 0.91, 0.05), 2))
-
-
-def threshold_sweep(examples: Examples, scores: Sequence[np.ndarray],
-                    candidates: Sequence[float] = THRESHOLD_CANDIDATES) -> list[dict]:
-    """Mean page word F1 and the share of `without` snippets leaked at each candidate threshold."""
-    rows = []
-    for t in candidates:
-        page_scores = score_examples(examples, scores, t)
-        total = sum(s.without_total for s in page_scores)
-        rows.append({"threshold": float(t), "word_f1": round(float(np.mean([s.word_f1 for s in page_scores])), 4),
-                     "without_leaked": round(sum(s.without_found for s in page_scores) / total, 4) if total else None})
-    return rows
-
-
-def best_threshold(examples: Examples, scores: Sequence[np.ndarray],
-                   candidates: Sequence[float] = THRESHOLD_CANDIDATES,
-                   max_leak: float | None = MAX_WITHOUT_LEAK, sweep: list[dict] | None = None) -> float:
-    """The threshold with the highest mean page word F1 on out-of-fold scores.
-
-    Among thresholds that leak at most ``max_leak`` of the ``without`` snippets (when
-    the data has them): a filter that lets clutter through is worse than its F1 says.
-    """
-    sweep = sweep if sweep is not None else threshold_sweep(examples, scores, candidates)
-    best, best_f1 = 0.5, -1.0
-    fallback, fallback_f1 = 0.5, -1.0
-    for row in sweep:
-        f1, leak = row["word_f1"], row["without_leaked"] or 0.0
-        if f1 > fallback_f1 + 1e-9:
-            fallback, fallback_f1 = row["threshold"], f1
-        if (max_leak is None or leak <= max_leak) and f1 > best_f1 + 1e-9:
-            best, best_f1 = row["threshold"], f1
-    return best if best_f1 >= 0 else fallback
+def _systems(examples: Examples, scores: Sequence[np.ndarray], cuts: float | Sequence[float]) -> dict[str, Any]:
+    return {"storyfilter": summarize(score_examples(examples, scores, cuts)),
+            "keep-everything": summarize(baseline_scores(examples))}
 
 
 def cross_validation_report(examples: Examples, make_model: Callable[[], BlockClassifier], folds: int = 5,
-                            threshold: float | None = None, progress: bool = True) -> dict:
+                            threshold: float | None = None, progress: bool = True, jobs: int = 1) -> dict:
     """Out-of-fold report for the model and the keep-everything baseline.
 
-    With ``threshold=None`` the threshold is picked on the out-of-fold scores
-    (reported as such: it is one number chosen on 1,500 pages, not a per-page fit).
-    Each of ``examples.views`` (other renderings of the same pages, scored by the
-    same fold models) gets a threshold and a report of its own.
+    Each fold's test pages are cut at a threshold picked on that fold's training
+    pages (``threshold`` fixes it instead); ``threshold`` in the report is the
+    median of the folds' (or the fixed one). Each of ``examples.views`` (other
+    renderings of the same pages, scored by the same fold models) gets a report of
+    its own and ``postfilter_threshold``, the threshold that does best on all of it.
     """
-    view_scores: dict[str, list[np.ndarray]] = {}
-    scores = out_of_fold_scores(examples, make_model, folds, progress, view_scores)
-    sweep = threshold_sweep(examples, scores)
-    chosen = best_threshold(examples, scores, sweep=sweep) if threshold is None else threshold
-    report = {
-        "folds": folds, "grouped_by": "site", "threshold": chosen, "pages": len(examples.pages),
-        "threshold_sweep": sweep,
-        "systems": {"storyfilter": summarize(score_examples(examples, scores, chosen)),
-                    "keep-everything": summarize(baseline_scores(examples))},
+    scored = scored_pages(examples)
+    splits = grouped_folds(examples.groups, scored, folds)
+    results = run_folds(examples, splits, make_model, threshold, jobs, progress)
+    fold_of = {i: k for k, r in enumerate(results) for i in r.test}
+    score_of = {i: s for r in results for i, s in zip(r.test, r.scores)}
+    fold_cuts = [r.threshold for r in results]
+    test = take(examples, scored)
+    scores = [score_of[i] for i in scored]
+    report: dict[str, Any] = {
+        "folds": len(splits), "grouped_by": GROUPED_BY, "pages": len(scored),
+        "sites": len({examples.groups[i] for i in scored}), "train_only_pages": len(examples.pages) - len(scored),
+        "threshold_rule": "fixed" if threshold is not None else NESTED_RULE,
+        "fold_thresholds": fold_cuts, "fold_thresholds_picked_by": [r.picked_by for r in results],
+        "threshold": float(threshold) if threshold is not None else _median(fold_cuts),
+        "threshold_sweep": threshold_sweep(test, scores), "threshold_sweep_note": SWEEP_NOTE,
+        "systems": _systems(test, scores, [fold_cuts[fold_of[i]] for i in scored]),
     }
-    for name, part_scores in view_scores.items():
-        part = examples.views[name]
-        part_sweep = threshold_sweep(part, part_scores)
-        part_threshold = best_threshold(part, part_scores, sweep=part_sweep)
+    for name, view in test.views.items():
+        view_of = {i: s for r in results for i, s in zip(r.test, r.view_scores[name])}
+        view_scores = [view_of[i] for i in scored]
+        cuts = []
+        for k in range(len(results)):
+            others = [j for j, i in enumerate(scored) if fold_of[i] != k]
+            cuts.append(best_threshold(take(view, others, False), [view_scores[j] for j in others]))
+        sweep = threshold_sweep(view, view_scores)
         report.setdefault("views", {})[name] = {
-            "pages": len(part.pages), "threshold": part_threshold, "threshold_sweep": part_sweep,
-            "systems": {"storyfilter": summarize(score_examples(part, part_scores, part_threshold)),
-                        "keep-everything": summarize(baseline_scores(part))}}
+            "pages": len(view.pages), "threshold_rule": VIEW_RULE, "fold_thresholds": cuts,
+            "threshold": _median(cuts), "postfilter_threshold": best_threshold(view, view_scores, sweep=sweep),
+            "threshold_sweep": sweep, "threshold_sweep_note": SWEEP_NOTE,
+            "systems": _systems(view, view_scores, [cuts[fold_of[i]] for i in scored])}
     return report
 
 
-def saved_model_report(examples: Examples, model: BlockClassifier, threshold: float,
-                       batch_pages: int = 64, progress: bool = True) -> dict:
-    """Score a trained model on a gold corpus (the corpus must not include its training pages)."""
-    scores: list[np.ndarray] = []
-    for start in tqdm(range(0, len(examples.pages), batch_pages), desc="scoring", unit="batch",
-                      disable=None if progress else True):
-        scores += model.page_scores(examples.pages[start:start + batch_pages])
-    return {
-        "threshold": threshold, "pages": len(examples.pages),
-        "systems": {"storyfilter": summarize(score_examples(examples, scores, threshold)),
-                    "keep-everything": summarize(baseline_scores(examples))},
+def holdout_report(examples: Examples, held: Sequence[str], make_model: Callable[[], BlockClassifier],
+                   threshold: float | None = None, view_thresholds: dict[str, float] | None = None,
+                   progress: bool = True) -> dict:
+    """Fit once on every site but ``held``, pick the threshold there, and score the ``held`` sites' pages.
+
+    ``view_thresholds`` (picked on the other sites, e.g. by cross-validation) cut the
+    views; a view without one is cut at the model's threshold.
+    """
+    held_set = set(held)
+    fit_idx = [i for i in range(len(examples.pages)) if examples.groups[i] not in held_set]
+    test_idx = [i for i in scored_pages(examples) if examples.groups[i] in held_set]
+    if progress:
+        print(f"fitting on {len(fit_idx)} pages to score {len(test_idx)} held-out pages", file=sys.stderr)
+    model = fit_pages(make_model, examples, fit_idx)
+    if threshold is None:
+        cut, how = nested_threshold(examples, fit_idx, model, make_model)
+    else:
+        cut, how = float(threshold), "fixed"
+    test = take(examples, test_idx)
+    report: dict[str, Any] = {
+        "sites": len(held_set), "pages": len(test_idx),
+        "fit_pages": sum(1 for i in fit_idx if not examples.is_train_only(i)),
+        "threshold": cut, "threshold_picked_by": how, "domains": sorted(held_set),
+        "systems": _systems(test, model.page_scores(test.pages), cut),
     }
+    for name, view in test.views.items():
+        view_cut = (view_thresholds or {}).get(name, cut)
+        report.setdefault("views", {})[name] = {
+            "pages": len(view.pages), "threshold": view_cut,
+            "systems": _systems(view, model.page_scores(view.pages), view_cut)}
+    return report
+
+
+def evaluate_protocol(examples: Examples, make_model: Callable[[], BlockClassifier], folds: int = 5,
+                      holdout: float = 0.2, seed: int = 0, threshold: float | None = None, jobs: int = 1,
+                      progress: bool = True) -> dict[str, Any]:
+    """Cross-validation on the sites outside a seeded hold-out, then the hold-out scored once.
+
+    Returns ``{"cross_validation": report | None, "holdout": report | None}``: no
+    cross-validation when ``folds < 2``, no hold-out when ``holdout == 0``. A hold-out
+    that would leave fewer than two sites is skipped, with the reason in its report.
+    """
+    scored = scored_pages(examples)
+    held = holdout_sites([examples.groups[i] for i in scored], holdout, seed)
+    held_set = set(held)
+    rest = take(examples, [i for i in range(len(examples.pages)) if examples.groups[i] not in held_set])
+    cv = cross_validation_report(rest, make_model, folds, threshold, progress, jobs) if folds >= 2 else None
+    ho: dict[str, Any] | None = None
+    if holdout > 0:
+        setup = {"fraction": holdout, "seed": seed}
+        if held:
+            view_cuts = {name: v["postfilter_threshold"] for name, v in ((cv or {}).get("views") or {}).items()}
+            ho = {**setup, **holdout_report(examples, held, make_model, threshold, view_cuts, progress)}
+        else:
+            n_sites = len({examples.groups[i] for i in scored})
+            ho = {**setup, "skipped": f"a hold-out needs at least {MIN_REMAINING_SITES + 1} sites; "
+                                      f"the data has {n_sites}"}
+    return {"cross_validation": cv, "holdout": ho}
+
+
+def saved_model_report(examples: Examples, model: BlockClassifier, threshold: float,
+                       batch_pages: int = 64, progress: bool = True,
+                       view_thresholds: dict[str, float] | None = None) -> dict:
+    """Score a trained model on a gold corpus (the corpus must not include its training pages).
+
+    Each of ``examples.views`` named in ``view_thresholds`` is scored too, at its threshold.
+    """
+    examples = take(examples, scored_pages(examples))
+
+    def page_scores(pages: list) -> list[np.ndarray]:
+        out: list[np.ndarray] = []
+        for start in tqdm(range(0, len(pages), batch_pages), desc="scoring", unit="batch",
+                          disable=None if progress else True):
+            out += model.page_scores(pages[start:start + batch_pages])
+        return out
+
+    report: dict[str, Any] = {"threshold": threshold, "pages": len(examples.pages),
+                              "systems": _systems(examples, page_scores(examples.pages), threshold)}
+    for name, cut in (view_thresholds or {}).items():
+        view = examples.views.get(name)
+        if view is not None:
+            report.setdefault("views", {})[name] = {
+                "pages": len(view.pages), "threshold": cut,
+                "systems": _systems(view, page_scores(view.pages), cut)}
+    return report

@@ -10,7 +10,9 @@ snippets leaked (pooled over pages), block precision/recall/F1 micro-averaged
 from the pages' tp/fp/fn, and the teaser leak (kept teaser characters over
 all teaser characters).  Shares that have nothing to divide are None.
 A *report* maps system names to summaries (:func:`compare_report`) and
-:func:`format_table` renders it as plain fixed-width text.
+:func:`format_table` renders it as plain fixed-width text; :func:`format_protocol`
+renders a whole evaluation (cross-validation beside the hold-out).
+Teaser leak sits next to word F1 and the `without` leak in every rendering.
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ from typing import Any
 
 from .metrics import PageScore, prf_from_counts
 
-__all__ = ["compare_report", "format_table", "summarize"]
+__all__ = ["compare_report", "describe_protocol", "format_protocol", "format_table", "headline", "protocol_rows",
+           "summarize"]
 
 _DIGITS = 4
 
@@ -124,8 +127,8 @@ _COLUMNS: tuple[tuple[str, str, bool], ...] = (
     ("shingle F1", "shingle_f1", False),
     ("with kept", "with_kept", False),
     ("without leaked", "without_leaked", False),
-    ("block F1", "block_f1", False),
     ("teaser leak", "teaser_leak", False),
+    ("block F1", "block_f1", False),
 )
 _OVERALL = "all"
 
@@ -138,18 +141,18 @@ def _cell(value: Any, is_count: bool) -> str:
     return f"{float(value):.{_DIGITS}f}"
 
 
-def format_table(report: Mapping[str, Mapping[str, Any]]) -> str:
+def format_table(report: Mapping[str, Mapping[str, Any]], by_type: bool = True, title: str = _OVERALL) -> str:
     """Render a report (system name -> summary) as a plain-text table.
 
-    One section per page type, "all" first then the types in sorted order;
-    one row per system.  Missing values (and systems without pages of a
-    type) show "-".
+    One section per page type, "all" (or ``title``) first then the types in sorted
+    order (none with ``by_type=False``); one row per system.  Missing values (and
+    systems without pages of a type) show "-".
     """
     if not report:
         return "(no systems)\n"
-    types = sorted({t for summary in report.values() for t in summary.get("by_type", {})})
+    types = sorted({t for summary in report.values() for t in summary.get("by_type", {})}) if by_type else []
     sections: list[tuple[str, dict[str, Mapping[str, Any] | None]]] = [
-        (_OVERALL, {name: summary.get("overall") for name, summary in report.items()})
+        (title, {name: summary.get("overall") for name, summary in report.items()})
     ]
     for page_type in types:
         sections.append(
@@ -175,4 +178,92 @@ def format_table(report: Mapping[str, Mapping[str, Any]]) -> str:
         for name, group in rows.items():
             group = group or {}
             out.append(line(name, [_cell(group.get(key), is_count) for _, key, is_count in _COLUMNS]))
+    return "\n".join(out) + "\n"
+
+
+def _percent(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1%}"
+
+
+def headline(group: Mapping[str, Any]) -> str:
+    """Word F1, `without` snippets leaked and teaser leak of one summary group, in one line."""
+    f1 = group.get("word_f1")
+    return (f"word F1 {'-' if f1 is None else f'{f1:.4f}'}, without leaked {_percent(group.get('without_leaked'))}, "
+            f"teaser leak {_percent(group.get('teaser_leak'))}")
+
+
+_PARTS = (("cross_validation", "cv"), ("holdout", "hold-out"))
+
+
+def protocol_rows(protocol: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
+    """Summaries of ``{"cross_validation": ..., "holdout": ...}`` as table rows, cv beside hold-out.
+
+    Rows are ``"SYSTEM, cv"`` and ``"SYSTEM, hold-out"`` for each system, then the same
+    for each view (``"SYSTEM, cv, extract view"``).
+    """
+    parts = [(label, protocol.get(key)) for key, label in _PARTS]
+    parts = [(label, part) for label, part in parts if part and part.get("systems")]
+    rows: dict[str, Mapping[str, Any]] = {}
+    systems = list(dict.fromkeys(name for _, part in parts for name in part["systems"]))
+    for system in systems:
+        for label, part in parts:
+            if system in part["systems"]:
+                rows[f"{system}, {label}"] = part["systems"][system]
+    views = list(dict.fromkeys(name for _, part in parts for name in part.get("views") or {}))
+    for view in views:
+        for system in systems:
+            for label, part in parts:
+                summary = ((part.get("views") or {}).get(view) or {}).get("systems", {}).get(system)
+                if summary is not None:
+                    rows[f"{system}, {label}, {view} view"] = summary
+    return rows
+
+
+def _cuts(values: Sequence[float]) -> str:
+    return " ".join(f"{v:g}" for v in values)
+
+
+def describe_protocol(protocol: Mapping[str, Any]) -> list[str]:
+    """One line on how the cross-validation and the hold-out were run (thresholds included)."""
+    lines = []
+    cv = protocol.get("cross_validation")
+    if cv:
+        line = (f"cross-validation: {cv['folds']} folds grouped by {cv.get('grouped_by', 'site')}, "
+                f"{cv['pages']} pages from {cv.get('sites', '?')} sites")
+        if cv.get("train_only_pages"):
+            line += f" (+{cv['train_only_pages']} training-only pages, fitted on, never scored)"
+        if cv.get("threshold_rule") == "fixed":
+            line += f"; fixed threshold {cv['threshold']:g}"
+        elif "fold_thresholds" in cv:
+            line += (f"; thresholds picked on each fold's training pages: {_cuts(cv['fold_thresholds'])} "
+                     f"(median {cv['threshold']:g})")
+        for name, view in (cv.get("views") or {}).items():
+            if "fold_thresholds" in view:
+                line += (f"; {name} view thresholds (picked on the other folds): {_cuts(view['fold_thresholds'])}, "
+                         f"post-filter threshold {view['postfilter_threshold']:g}")
+        lines.append(line)
+    ho = protocol.get("holdout")
+    if ho and "skipped" in ho:
+        lines.append(f"hold-out: skipped ({ho['skipped']})")
+    elif ho:
+        how = "fixed" if ho.get("threshold_picked_by") == "fixed" else "picked on those pages"
+        lines.append(f"hold-out: {ho['fraction']:.0%} of sites (seed {ho['seed']}) kept out of every choice: "
+                     f"{ho['pages']} pages from {ho['sites']} sites, scored once by a model fitted on the other "
+                     f"{ho['fit_pages']} pages, threshold {ho['threshold']:g} ({how})")
+    return lines
+
+
+def format_protocol(protocol: Mapping[str, Any]) -> str:
+    """A whole evaluation as text: how it ran, cv beside hold-out, then each by page type."""
+    out = describe_protocol(protocol)
+    rows = protocol_rows(protocol)
+    parts = [label for key, label in (("cross_validation", "cross-validation"), ("holdout", "hold-out"))
+             if (protocol.get(key) or {}).get("systems")]
+    if rows:
+        title = " vs ".join(parts) + ", all pages"
+        out += ["", format_table(rows, by_type=False, title=title).rstrip("\n")]
+    for key, label in (("cross_validation", "cross-validation"), ("holdout", "hold-out")):
+        part = protocol.get(key)
+        if part and part.get("systems"):
+            out += ["", f"{label} by page type:", format_table(part["systems"]).rstrip("\n")]
     return "\n".join(out) + "\n"

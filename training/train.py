@@ -1,4 +1,9 @@
-"""Train a model: read data, cross-validate grouped by site, fit on everything, write the model directory."""
+"""Train a model: read data, evaluate (cross-validation + hold-out), fit on everything, write the model directory.
+
+The shipped model is fitted on all pages, hold-out included, after the reports
+are made; its threshold is picked the way every fold's is: on the fitted model's
+own inner scores of its training pages (``training.folds.nested_threshold``).
+"""
 from __future__ import annotations
 
 import hashlib
@@ -17,7 +22,8 @@ from classifier.errors import TrainingDataError
 from classifier.model import BlockClassifier, classifier_to_state
 
 from .dataset import Examples, build_examples, labelled_examples
-from .evaluate import cross_validation_report
+from .evaluate import evaluate_protocol
+from .folds import fit_pages, nested_threshold, scored_pages
 from .model_card import render_model_card
 from .readers import detect_source_kind, read_gold_folder, read_labelled_blocks, read_pages_jsonl
 
@@ -60,14 +66,19 @@ def load_examples(sources: Sequence[str | Path], mode: str, seed: int = 0, progr
 
 
 def data_summary(examples: Examples, sources: Sequence[str | Path]) -> dict[str, Any]:
-    flat = np.concatenate([np.asarray(y) for y in examples.labels])
+    """Counts of the data; pages flagged training-only are counted apart, not in the totals."""
+    scored = scored_pages(examples)
+    flat = np.concatenate([np.asarray(examples.labels[i]) for i in scored]) if scored else np.zeros(0)
     types: dict[str, int] = {}
-    for s in examples.sources:
-        t = getattr(s, "page_type", "unknown")
+    for i in scored:
+        t = getattr(examples.sources[i], "page_type", "unknown")
         types[t] = types.get(t, 0) + 1
-    summary = {"sources": [str(Path(s).name) for s in sources], "pages": len(examples.pages),
-               "sites": len(set(examples.groups)), "blocks": int(len(flat)),
-               "story_share": round(float(flat.mean()), 4), "page_types": dict(sorted(types.items()))}
+    summary = {"sources": [str(Path(s).name) for s in sources], "pages": len(scored),
+               "sites": len({examples.groups[i] for i in scored}), "blocks": int(len(flat)),
+               "story_share": round(float(flat.mean()), 4) if len(flat) else 0.0,
+               "page_types": dict(sorted(types.items()))}
+    if len(scored) < len(examples.pages):
+        summary["train_only_pages"] = len(examples.pages) - len(scored)
     if any("wcxb" in str(s).lower() for s in sources):
         summary["credit"] = WCXB_CREDIT
     return summary
@@ -76,8 +87,10 @@ def data_summary(examples: Examples, sources: Sequence[str | Path]) -> dict[str,
 def train_model(sources: Sequence[str | Path], output: str | Path, mode: str = "html",
                 params: dict[str, Any] | None = None, cv_folds: int = 5, threshold: float | None = None,
                 seed: int = 0, name: str | None = None, version: str | None = None,
-                progress: bool = True, command: str | None = None, augment: float = 0.0) -> dict[str, Any]:
-    """Train and write one model directory; returns its manifest."""
+                progress: bool = True, command: str | None = None, holdout: float = 0.2,
+                jobs: int = 1, augment: float = 0.0) -> dict[str, Any]:
+    """Evaluate (``cv_folds`` grouped folds and a ``holdout`` share of sites, seeded), then fit on
+    every page and write one model directory; returns its manifest."""
     if mode not in ("html", "text"):
         raise ValueError(f"mode must be html or text, got {mode!r}")
     started = time.time()
@@ -87,22 +100,26 @@ def train_model(sources: Sequence[str | Path], output: str | Path, mode: str = "
     def make_model() -> BlockClassifier:
         return BlockClassifier(**settings)
 
-    cv = None
-    if cv_folds and cv_folds >= 2:
-        cv = cross_validation_report(examples, make_model, cv_folds, threshold, progress)
-        if threshold is None:
-            threshold = cv["threshold"]
-    threshold = 0.5 if threshold is None else float(threshold)
+    protocol = evaluate_protocol(examples, make_model, cv_folds, holdout, seed, threshold, jobs, progress)
+    cv = protocol["cross_validation"]
     if progress:
-        print(f"fitting the {mode} model on {len(examples.pages)} pages", file=sys.stderr)
-    model = make_model().fit(examples.pages, examples.labels, groups=examples.groups)
+        print(f"fitting the {mode} model on all {len(examples.pages)} pages", file=sys.stderr)
+    everything = range(len(examples.pages))
+    model = fit_pages(make_model, examples, everything)
+    if threshold is None:
+        threshold, rule = nested_threshold(examples, everything, model, make_model)
+        rule = f"picked on the shipped model's training pages ({rule})"
+    else:
+        threshold, rule = float(threshold), "fixed"
     # For text that another extractor already cleaned: picked on the pages rendered that way.
-    postfilter = (cv or {}).get("views", {}).get("extract", {}).get("threshold", threshold)
+    postfilter = (cv or {}).get("views", {}).get("extract", {}).get("postfilter_threshold", threshold)
     command = command or "storyfilter train " + " ".join(shlex.quote(str(s)) for s in sources) + \
         f" --mode {mode} -o {shlex.quote(str(output))}"
     return save_trained(model, output, mode=mode, threshold=threshold, seed=seed,
                         training_data=data_summary(examples, sources), cross_validation=cv, started=started,
-                        command=command, name=name, version=version, extra={"postfilter_threshold": postfilter})
+                        command=command, name=name, version=version,
+                        extra={"postfilter_threshold": postfilter, "threshold_rule": rule,
+                               "holdout": protocol["holdout"]})
 
 
 def save_trained(model: BlockClassifier, output: str | Path, *, mode: str, threshold: float, seed: int,
