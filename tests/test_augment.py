@@ -118,10 +118,13 @@ def test_a_page_with_no_other_site_gets_no_copy(pages):
 
 def test_shapes_places_languages_and_classes_vary(pages):
     pool = donor_pool(pages)
+    site = {p.id: p.domain for p in pages}
     shapes, places, languages, classes = set(), set(), set(), set()
     for k in range(80):
-        made = augment_html(pages[k % len(pages)], pool, random.Random(k))
+        page = pages[k % len(pages)]
+        made = augment_html(page, pool, random.Random(k))
         assert made is not None
+        assert made.donors and all(site[d] != page.domain for d in made.donors)
         shapes.update(made.shapes)
         places.update(made.places)
         languages.add(made.language)

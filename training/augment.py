@@ -23,8 +23,10 @@ import html as html_lib
 import json
 import random
 import re
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import accumulate
 from pathlib import Path
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
@@ -33,7 +35,7 @@ from tqdm import tqdm
 from classifier.blocks import Block
 from classifier.decoding import decode_bytes
 from classifier.errors import InputError
-from classifier.html_segmenter import BLOCK_TAGS, segment_html
+from classifier.html_segmenter import BLOCK_TAGS, SKIP_TAGS, segment_html
 
 from .alignment import GoldText, align_labels
 from .readers import GoldPage
@@ -47,6 +49,7 @@ PLACES = {"after-story": 0.5, "in-story": 0.15, "sidebar": 0.2, "body-end": 0.15
 _NO_HEADING = 0.15
 _SECOND_WIDGET = 0.3
 _TRIES = 3
+_RUN_GAP = 10
 # A widget goes next to an element whose parent can hold a <div>: never inside a <p>,
 # a list or a table row, nor inside a link or an inline element.
 _FLOW_PARENTS = frozenset("div section article main body aside td th header footer center details dd form "
@@ -148,18 +151,41 @@ def _squash(text: str) -> str:
     return _SQUASH.sub("", text)
 
 
-def _deepest_holding(root: LexborNode, needle: str) -> LexborNode | None:
-    """The deepest element under ``root`` whose text holds ``needle`` (whitespace ignored), first match."""
-    if needle not in _squash(root.text(deep=True)):
+def _visible_text_nodes(root: LexborNode) -> list[LexborNode]:
+    """The text nodes under ``root`` the segmenter reads, in order (not those in ``<script>``, ``<textarea>``...)."""
+    out: list[LexborNode] = []
+    stop = root.mem_id
+    node = root.first_child
+    while node is not None:
+        if node.is_text_node:
+            out.append(node)
+        elif node.is_element_node and node.tag not in SKIP_TAGS and node.first_child is not None:
+            node = node.first_child
+            continue
+        while node is not None and node.next is None:
+            node = node.parent
+            if node is None or node.mem_id == stop:
+                return out
+        node = node.next if node is not None else None
+    return out
+
+
+def _deepest_holding(root: LexborNode, needle: str, last: bool = True) -> LexborNode | None:
+    """The deepest element under ``root`` whose visible text holds ``needle`` (whitespace ignored).
+
+    The last such place by default: a story's paragraphs are repeated earlier (a table
+    of contents, breadcrumbs) more often than after it.
+    """
+    nodes = _visible_text_nodes(root)
+    pieces = [_squash(n.text_content or "") for n in nodes]
+    joined = "".join(pieces)
+    at = joined.rfind(needle) if last else joined.find(needle)
+    if at < 0 or not needle:
         return None
-    node = root
-    while True:
-        for child in node.iter(include_text=False):
-            if needle in _squash(child.text(deep=True)):
-                node = child
-                break
-        else:
-            return node
+    ends = list(accumulate(len(p) for p in pieces))
+    first = bisect_right(ends, at)
+    final = bisect_right(ends, at + len(needle) - 1)
+    return _common_ancestor(nodes[first].parent, nodes[final].parent)
 
 
 def _placeable(node: LexborNode) -> LexborNode | None:
@@ -172,11 +198,11 @@ def _placeable(node: LexborNode) -> LexborNode | None:
     return None
 
 
-def _story_anchor(tree: LexborHTMLParser, block: Block) -> LexborNode | None:
+def _story_anchor(tree: LexborHTMLParser, block: Block, last: bool = True) -> LexborNode | None:
     body = tree.body
     if body is None:
         return None
-    found = _deepest_holding(body, _squash(block.text)[:40])
+    found = _deepest_holding(body, _squash(block.text)[:40], last)
     return _placeable(found) if found is not None else None
 
 
@@ -193,7 +219,18 @@ def _common_ancestor(a: LexborNode, b: LexborNode) -> LexborNode | None:
 
 
 def _story_blocks(blocks: Sequence[Block], labels: Sequence[int]) -> list[Block]:
-    return [b for b, y in zip(blocks, labels) if y]
+    """The story blocks of the page's main run: the one with the most story text, where runs part at
+    gaps of more than ``_RUN_GAP`` other blocks (a footer line that repeats the story is not its end)."""
+    runs: list[list[Block]] = []
+    last = -_RUN_GAP - 2
+    for i, (b, y) in enumerate(zip(blocks, labels)):
+        if not y:
+            continue
+        if i - last > _RUN_GAP + 1:
+            runs.append([])
+        runs[-1].append(b)
+        last = i
+    return max(runs, key=lambda run: sum(len(b.text) for b in run), default=[])
 
 
 def _last_paragraph(story: Sequence[Block]) -> Block:
@@ -222,7 +259,7 @@ def _place_marker(tree: LexborHTMLParser, story: Sequence[Block], place: str, ma
             return place
         place = "body-end"
     if place == "sidebar":
-        first, last = _story_anchor(tree, story[0]), _story_anchor(tree, _last_paragraph(story))
+        first, last = _story_anchor(tree, story[0], last=False), _story_anchor(tree, _last_paragraph(story))
         common = _common_ancestor(first, last) if first is not None and last is not None else None
         container = _placeable(common) if common is not None else None
         if container is not None:
@@ -247,10 +284,10 @@ def _language(rng: random.Random, page_lang: str) -> str:
 
 
 def _teasers(rng: random.Random, pool: Sequence[Donor], page: GoldPage, gold: GoldText, n: int,
-             lead_share: float, host: str) -> list[Teaser]:
-    """``n`` items from donors of other sites whose texts are not in the target's gold text."""
+             lead_share: float, host: str) -> list[tuple[Teaser, str]]:
+    """``n`` items (with their donor's id) from other sites' pages whose texts are not in the target's gold text."""
     style = rng.randrange(4)
-    items: list[Teaser] = []
+    items: list[tuple[Teaser, str]] = []
     seen: set[str] = set()
     for _ in range(20 * n):
         if len(items) == n:
@@ -260,32 +297,33 @@ def _teasers(rng: random.Random, pool: Sequence[Donor], page: GoldPage, gold: Go
             continue
         seen.add(d.id)
         lead = d.lead if d.lead and rng.random() < lead_share and not gold.block_is_story(d.lead) else None
-        items.append(Teaser(d.headline, lead, teaser_href(rng, d.headline, host, style)))
+        items.append((Teaser(d.headline, lead, teaser_href(rng, d.headline, host, style)), d.id))
     return items
 
 
 def _widget(rng: random.Random, pool: Sequence[Donor], page: GoldPage, gold: GoldText, place: str,
-            lang: str) -> tuple[str, str] | None:
-    """``(shape, html)`` of one widget for ``place``, or None when too few donors fit."""
+            lang: str) -> tuple[str, str, list[str]] | None:
+    """``(shape, html, donor ids)`` of one widget for ``place``, or None when too few donors fit."""
     host = page.url.split("//", 1)[-1].split("/", 1)[0] if page.url else ""
     if place == "in-story":
         shape = rng.choice(INLINE_SHAPES)
-        items = _teasers(rng, pool, page, gold, 1 if shape == "read-more-line" else rng.randint(1, 3), 0.0, host)
+        picked = _teasers(rng, pool, page, gold, 1 if shape == "read-more-line" else rng.randint(1, 3), 0.0, host)
         label = pick_inline_label(rng, lang)
-        if not items or gold.block_is_story(label):
+        if not picked or gold.block_is_story(label):
             return None
-        return shape, render_inline(shape, rng, items, label, container_class(rng))
+        items = [t for t, _ in picked]
+        return shape, render_inline(shape, rng, items, label, container_class(rng)), [d for _, d in picked]
     shape = rng.choice(CONTAINER_SHAPES)
-    items = _teasers(rng, pool, page, gold, rng.randint(3, 8), LEAD_SHARE[shape], host)
-    if len(items) < 3:
+    picked = _teasers(rng, pool, page, gold, rng.randint(3, 8), LEAD_SHARE[shape], host)
+    if len(picked) < 3:
         return None
     heading = None if rng.random() < _NO_HEADING else pick_heading(rng, lang, site_name(page.domain))
     if heading is not None and gold.block_is_story(heading):
         heading = None
-    widget = render_container(shape, rng, items, heading, container_class(rng))
+    widget = render_container(shape, rng, [t for t, _ in picked], heading, container_class(rng))
     if place == "sidebar" and rng.random() < 0.5:
         widget = f'<div class="{rng.choice(SIDEBAR_CLASSES)}">{widget}</div>'
-    return shape, widget
+    return shape, widget, [d for _, d in picked]
 
 
 # ----- checking a copy -------------------------------------------------------------------------
@@ -327,6 +365,7 @@ class Augmented:
     shapes: list[str]
     places: list[str]
     language: str
+    donors: list[str]  # ids of the pages whose headlines the widgets list
 
 
 def augment_html(page: GoldPage, pool: Sequence[Donor], rng: random.Random) -> Augmented | None:
@@ -345,7 +384,7 @@ def augment_html(page: GoldPage, pool: Sequence[Donor], rng: random.Random) -> A
         tree = LexborHTMLParser(markup)
         if tree.body is None:
             return None
-        widgets: list[tuple[str, str, str]] = []  # marker, shape, html
+        widgets: list[tuple[str, str, str, list[str]]] = []  # marker, shape, html, donor ids
         places: list[str] = []
         for k in range(2 if rng.random() < _SECOND_WIDGET else 1):
             place = rng.choices(list(PLACES), weights=list(PLACES.values()))[0]
@@ -360,12 +399,12 @@ def augment_html(page: GoldPage, pool: Sequence[Donor], rng: random.Random) -> A
         if not widgets:
             continue
         out = tree.html or ""
-        if any(out.count(m) != 1 for m, _, _ in widgets):
+        if any(out.count(w[0]) != 1 for w in widgets):
             continue
-        for marker, _, widget in widgets:
+        for marker, _, widget, _ in widgets:
             out = out.replace(marker, widget)
         if check_insertion(blocks, segment_html(out), page.main_text).ok:
-            return Augmented(out, [s for _, s, _ in widgets], places, lang)
+            return Augmented(out, [w[1] for w in widgets], places, lang, [d for w in widgets for d in w[3]])
     return None
 
 
