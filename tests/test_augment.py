@@ -226,3 +226,19 @@ def test_cli_train_with_augment(tmp_path, pages_jsonl):
     assert "--augment 0.5" in (out / "MODEL_CARD.md").read_text(encoding="utf-8")
     bad = CliRunner().invoke(main, ["train", str(pages_jsonl), "-o", str(out), "--augment", "2"])
     assert bad.exit_code == 2
+
+
+def test_cli_eval_with_augment_scores_real_pages_only(tmp_path, pages_jsonl, synthetic_pages):
+    import json
+
+    from click.testing import CliRunner
+
+    from serving.cli import main
+
+    out = tmp_path / "report.json"
+    result = CliRunner().invoke(main, ["eval", str(pages_jsonl), "--cv-folds", "2", "--holdout", "0",
+                                       "--augment", "0.5", "--json", str(out), "--quiet"])
+    assert result.exit_code == 0, result.output
+    cv = json.loads(out.read_text(encoding="utf-8"))["cross_validation"]
+    assert cv["pages"] == len(synthetic_pages)
+    assert cv["train_only_pages"] == len(synthetic_pages) // 2
