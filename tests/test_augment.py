@@ -89,7 +89,8 @@ def test_inserted_blocks_are_boilerplate_and_original_labels_stay(pages):
 
 def test_check_insertion_sees_a_cut_block():
     html = "<body><p>The harbour board voted to rebuild the pier before winter came.</p></body>"
-    cut = "<body><p>The harbour board voted</p><div>More from us</div><p>to rebuild the pier before winter came.</p></body>"
+    cut = ("<body><p>The harbour board voted</p><div>More from us</div>"
+           "<p>to rebuild the pier before winter came.</p></body>")
     gold = "The harbour board voted to rebuild the pier before winter came."
     check = check_insertion(segment_html(html), segment_html(cut), gold)
     assert not check.ok and check.changed
@@ -114,6 +115,13 @@ def test_headlines_come_from_other_sites_only(pages):
 def test_a_page_with_no_other_site_gets_no_copy(pages):
     one_site = [p for p in pages if p.domain == pages[0].domain]
     assert augment_pages(one_site, 1.0, seed=0) == []
+
+
+def test_pages_without_headlines_lend_nothing(pages):
+    untitled = [GoldPage(id=p.id, main_text=p.main_text, url=p.url,
+                         html=re.sub(r"<(title|h1)>.*?</\1>", "", p.html)) for p in pages]
+    assert donor_pool(untitled) == []
+    assert augment_pages(untitled, 1.0) == []
 
 
 def test_shapes_places_languages_and_classes_vary(pages):

@@ -12,8 +12,9 @@ checked for that (and for leaving every original block as it was) and dropped
 when the check fails.
 
 Headlines come from pages of other sites than the target page, never from the
-same site: most sites in WCXB have a single page, and a headline of another
-site cannot be a line of the target's own story or of its real widgets.
+same site: most sites in WCXB have a single page, and another site's headline
+is unlikely to be a line of the target's own story (one that the alignment
+would call story there is skipped all the same).
 """
 from __future__ import annotations
 
@@ -180,7 +181,7 @@ def _deepest_holding(root: LexborNode, needle: str, last: bool = True) -> Lexbor
     pieces = [_squash(n.text_content or "") for n in nodes]
     joined = "".join(pieces)
     at = joined.rfind(needle) if last else joined.find(needle)
-    if at < 0 or not needle:
+    if not needle or at < 0:
         return None
     ends = list(accumulate(len(p) for p in pieces))
     first = bisect_right(ends, at)
@@ -289,7 +290,7 @@ def _teasers(rng: random.Random, pool: Sequence[Donor], page: GoldPage, gold: Go
     style = rng.randrange(4)
     items: list[tuple[Teaser, str]] = []
     seen: set[str] = set()
-    for _ in range(20 * n):
+    for _ in range(20 * n if pool else 0):
         if len(items) == n:
             break
         d = pool[rng.randrange(len(pool))]
