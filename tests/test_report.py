@@ -5,7 +5,7 @@ import json
 import pytest
 
 from training.metrics import PageScore
-from training.report import compare_report, format_table, summarize
+from training.report import compare_report, format_protocol, format_table, headline, protocol_rows, summarize
 
 
 def page(
@@ -170,3 +170,77 @@ def test_format_table_columns_line_up(scores):
 
 def test_format_table_empty():
     assert format_table({}).strip() == "(no systems)"
+
+
+# ----- the protocol: cross-validation beside the hold-out ------------------------------------------
+
+def _part(scores: list[PageScore], **extra) -> dict:
+    keep_all = [page("k1", "article", 0.25, teaser=(100, 100))]
+    return {"systems": {"storyfilter": summarize(scores), "keep-everything": summarize(keep_all)}, **extra}
+
+
+@pytest.fixture
+def protocol(scores) -> dict:
+    cv = _part(scores, folds=3, grouped_by="registered domain", pages=3, sites=3, threshold=0.5,
+               fold_thresholds=[0.45, 0.5, 0.55], threshold_rule="nested", train_only_pages=4)
+    cv["views"] = {"extract": _part(scores[:1], fold_thresholds=[0.3, 0.3, 0.35], postfilter_threshold=0.3)}
+    holdout = _part(scores[1:], fraction=0.2, seed=0, sites=1, pages=2, fit_pages=3, threshold=0.45,
+                    threshold_picked_by="inner scores")
+    holdout["views"] = {"extract": _part(scores[1:2], threshold=0.3)}
+    return {"cross_validation": cv, "holdout": holdout}
+
+
+def test_headline_puts_teaser_leak_beside_f1_and_without_leak(scores):
+    overall = summarize(scores)["overall"]
+    assert headline(overall) == "word F1 0.5000, without leaked 60.0%, teaser leak 30.0%"
+    assert headline({"word_f1": None}) == "word F1 -, without leaked -, teaser leak -"
+
+
+def test_protocol_rows_pair_cv_with_holdout(protocol):
+    assert list(protocol_rows(protocol)) == [
+        "storyfilter, cv", "storyfilter, hold-out", "keep-everything, cv", "keep-everything, hold-out",
+        "storyfilter, cv, extract view", "storyfilter, hold-out, extract view",
+        "keep-everything, cv, extract view", "keep-everything, hold-out, extract view"]
+    assert list(protocol_rows({"cross_validation": protocol["cross_validation"], "holdout": None}))[:2] == [
+        "storyfilter, cv", "keep-everything, cv"]
+    skipped = {"cross_validation": None, "holdout": {"fraction": 0.2, "seed": 0, "skipped": "too few sites"}}
+    assert protocol_rows(skipped) == {}
+
+
+def test_format_protocol(protocol):
+    text = format_protocol(protocol)
+    lines = text.splitlines()
+    assert lines[0].startswith("cross-validation: 3 folds grouped by registered domain, 3 pages from 3 sites "
+                               "(+4 training-only pages, fitted on, never scored)")
+    assert "thresholds picked on each fold's training pages: 0.45 0.5 0.55 (median 0.5)" in lines[0]
+    assert "extract view thresholds (picked on the other folds): 0.3 0.3 0.35, post-filter threshold 0.3" in lines[0]
+    assert lines[1].startswith("hold-out: 20% of sites (seed 0) kept out of every choice: 2 pages from 1 sites")
+    table = lines[lines.index("== cross-validation vs hold-out, all pages ==") + 1:]
+    header = table[0].split("  ")
+    cells = [h.strip() for h in header if h.strip()]
+    assert cells.index("teaser leak") == cells.index("without leaked") + 1
+    assert "cross-validation by page type:" in lines and "hold-out by page type:" in lines
+
+    only_cv = format_protocol({"cross_validation": protocol["cross_validation"], "holdout": None})
+    assert "== cross-validation, all pages ==" in only_cv and "hold-out" not in only_cv
+    skipped = format_protocol({**protocol, "holdout": {"fraction": 0.2, "seed": 0, "skipped": "too few sites"}})
+    assert "hold-out: skipped (too few sites)" in skipped
+
+
+def test_model_card_protocol(protocol):
+    from training.model_card import render_model_card
+
+    manifest = {"name": "m", "version": "1", "mode": "html", "threshold": 0.45, "threshold_rule": "picked",
+                "training_data": {"pages": 9, "sites": 4, "blocks": 90, "story_share": 0.3, "sources": ["a"]},
+                "cross_validation": protocol["cross_validation"], "holdout": protocol["holdout"]}
+    card = render_model_card(manifest, "storyfilter train a -o m")
+    assert "## Cross-validation vs hold-out" in card and "| storyfilter, hold-out | 2 |" in card
+    assert "(nested): 0.45, 0.5, 0.55; median 0.5" in card
+    assert "fitted on all 9 pages, hold-out included, after these figures were computed" in card
+    assert "## Hold-out results by page type" in card
+    # a manifest of training with feedback: threshold picked on pooled out-of-fold scores, no hold-out
+    feedback = {**manifest, "cross_validation": {**protocol["cross_validation"], "threshold": 0.4}}
+    del feedback["holdout"], feedback["threshold_rule"], feedback["cross_validation"]["fold_thresholds"]
+    card = render_model_card(feedback, "storyfilter train a --feedback DB -o m")
+    assert "0.4, picked on the out-of-fold scores of all pages (not nested)" in card
+    assert "- Hold-out: none." in card and "is the cross-validated one" in card
