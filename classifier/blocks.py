@@ -24,6 +24,9 @@ class Block:
     in_table: bool = False
     in_article: bool = False  # inside <article>, <main> or role=main
     extra: dict = field(default_factory=dict)
+    #: Ids of the DOM elements around the block, outermost first, ending with ``container``
+    #: (empty in text mode): where on the page the block lives, for finding the story's region.
+    ancestors: tuple[int, ...] = ()
 
     @property
     def link_share(self) -> float:

@@ -11,13 +11,18 @@ from collections.abc import Sequence
 import numpy as np
 
 from .blocks import Block
+from .headings import governing_headings
+from .region import path_groups, region_features
 
 CONTEXT_NAMES = (
     "z", "z_prev1", "z_next1", "z_prev2", "z_next2", "win3_mean", "win10_mean",
     "container_mean", "container_max", "container_min", "z_minus_container", "page_mean",
     "page_max", "page_story_share", "p", "p_win3_mean", "container_p_mean", "after_last_strong",
-    "before_first_strong",
+    "before_first_strong", "z_heading", "path_mean", "path_max", "z_minus_path", "topic_similarity",
+    "in_region", "region_membership", "region_log_steps", "region_story_share", "region_text_share",
+    "region_score",
 )
+_BASE = 19  # columns before the heading, template, topic and region ones
 
 
 def _window_mean(values: np.ndarray, radius: int) -> np.ndarray:
@@ -37,10 +42,14 @@ def container_ids(blocks: Sequence[Block]) -> np.ndarray:
     return np.unique(keys, return_inverse=True)[1].reshape(n)
 
 
-def context_features(blocks: Sequence[Block], z: np.ndarray, ids: np.ndarray | None = None) -> np.ndarray:
+def context_features(blocks: Sequence[Block], z: np.ndarray, ids: np.ndarray | None = None,
+                     groups: np.ndarray | None = None, governing: np.ndarray | None = None,
+                     similarity: np.ndarray | None = None) -> np.ndarray:
     """One row per block: first-stage logits of the block and its context.
 
-    ``ids`` are the blocks' :func:`container_ids`, when the caller already has them.
+    ``ids`` are the blocks' :func:`container_ids`, ``groups`` their path groups,
+    ``governing`` their governing headings (worked out here when not given) and
+    ``similarity`` their topic similarity (see :mod:`classifier.region`; zeros when not given).
     """
     n = len(blocks)
     out = np.zeros((n, len(CONTEXT_NAMES)), dtype=np.float64)
@@ -76,4 +85,17 @@ def context_features(blocks: Sequence[Block], z: np.ndarray, ids: np.ndarray | N
     if len(strong):
         out[:, 17] = np.arange(n) > strong[-1]
         out[:, 18] = np.arange(n) < strong[0]
+    groups = path_groups(blocks) if groups is None else groups
+    governing = governing_headings(blocks, groups) if governing is None else governing
+    out[:, _BASE] = np.where(governing >= 0, z[np.maximum(governing, 0)], 0.0)
+    group_sizes = np.bincount(groups).astype(np.float64)
+    out[:, _BASE + 1] = (np.bincount(groups, weights=z) / group_sizes)[groups]
+    gmax = np.full(len(group_sizes), -np.inf)
+    np.maximum.at(gmax, groups, z)
+    out[:, _BASE + 2] = gmax[groups]
+    out[:, _BASE + 3] = z - out[:, _BASE + 1]
+    if similarity is not None:
+        out[:, _BASE + 4] = similarity
+    chars = np.fromiter((len(b.text) for b in blocks), dtype=np.float64, count=n)
+    out[:, _BASE + 5:] = region_features(blocks, p, chars)
     return out

@@ -125,7 +125,7 @@ def explain_page(model: BlockClassifier, blocks: Sequence[Block]) -> list[BlockE
     per_block: list[list[Contribution]] = [[] for _ in range(n)]
     coef = model.stage1_coef_
     tokens = model._tokens([blocks])
-    containers = container_ids(blocks)
+    facts = model._facts([blocks])
 
     text = model.text_vectorizer_
     n_text = len(text.idf_)
@@ -135,6 +135,18 @@ def explain_page(model: BlockClassifier, blocks: Sequence[Block]) -> list[BlockE
                           (values * coef[cols] * model.text_weight).tolist()):
         per_block[r].append(Contribution("text", grams[c], v, w))
     offset = n_text
+
+    if model.heading_tfidf:
+        governing = facts[0].governing
+        under: dict[int, list[int]] = {}
+        for i, g in enumerate(governing.tolist()):
+            if g >= 0:
+                under.setdefault(g, []).append(i)
+        for r, c, v, w in zip(rows.tolist(), cols.tolist(), values.tolist(),
+                              (values * coef[offset + cols] * model.heading_weight).tolist()):
+            for i in under.get(r, ()):
+                per_block[i].append(Contribution("heading", grams[c], v, w))
+        offset += n_text
 
     if model.use_dom:
         dom = model.dom_vectorizer_
@@ -150,7 +162,7 @@ def explain_page(model: BlockClassifier, blocks: Sequence[Block]) -> list[BlockE
             per_block[i].extend(by_distinct.get(slot, ()))
         offset += n_dom
 
-    shapes = model._shapes([blocks], tokens, [containers])
+    shapes = model._shapes([blocks], tokens, facts)
     scaled = (shapes - model.scaler_.mean_) / model.scaler_.scale_
     shape_terms = scaled * coef[offset:]
     names = _shape_names(model)
@@ -162,7 +174,11 @@ def explain_page(model: BlockClassifier, blocks: Sequence[Block]) -> list[BlockE
     z = np.array([intercept + sum(t.contribution for t in terms) for terms in per_block])
     final = z
     if model.second_stage:
-        ctx = (context_features(blocks, z, containers) - model.context_scaler_.mean_) / model.context_scaler_.scale_
+        fact = facts[0]
+        _, similarity = model._stage1_logits([blocks], tokens, facts, with_similarity=True)
+        ctx = model._context_columns(context_features(blocks, z, fact.containers, fact.groups, fact.governing,
+                                                      similarity[0]))
+        ctx = (ctx - model.context_scaler_.mean_) / model.context_scaler_.scale_
         final = ctx @ model.stage2_coef_ + model.stage2_intercept_
     return [BlockExplanation(index=b.index, intercept=intercept, stage1_logit=float(z[i]),
                              final_logit=float(final[i]),

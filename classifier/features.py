@@ -18,6 +18,8 @@ import numpy as np
 from .blocks import Block
 from .tfidf import TokenTfidf, as_block_tokens
 from .context import container_ids
+from .headings import ENDS_SENTENCE as _ENDS_SENTENCE, governing_headings
+from .region import path_groups
 from .charclass import BULLET, CAPITAL, CLOSER, DECIMAL, LOWER, PUNCT, SPACE, STOP, WORD_CHAR, text_flags
 from .tokens import WORD, BlockTokens, tokenize_blocks, word_tokens
 
@@ -26,7 +28,6 @@ __all__ = ["KINDS", "SHAPE_NAMES", "TokenTfidf", "BlockTokens", "WORD", "page_sh
 
 KINDS = ("paragraph", "heading", "list_item", "table_cell", "block", "line", "quote", "caption",
          "label", "preformatted")
-_ENDS_SENTENCE = ('.', '!', '?', '."', '.”', '?"', '?”', '!"', '!”', ".'", ".’", '…', ':', '。')
 
 SHAPE_NAMES = (
     "log_chars", "log_words", "link_share", "punct_rate", "ends_sentence", "upper_share",
@@ -38,6 +39,7 @@ SHAPE_NAMES = (
     "starts_lower", "has_pipe_or_bullet", "is_short", "blank_vs_page", "next_blank_before",
     "headline_like", "headline_run", "long_share_after", "long_share_before", "next_is_long",
     "prev_is_long", "after_last_long", "trailing_headline", "trailing_run", "leading_headline",
+    "path_log_count", "path_link_share", "path_mean_log_chars", "heading_log_distance", "has_heading",
 ) + tuple("kind_" + k for k in KINDS)
 
 
@@ -90,9 +92,11 @@ def shape_features(blocks: Sequence[Block], tokens: BlockTokens | Sequence[Seque
 
 
 def page_shape_features(blocks: Sequence[Block], word_counts: np.ndarray, word_chars: np.ndarray,
-                        containers: np.ndarray | None = None) -> np.ndarray:
+                        containers: np.ndarray | None = None, groups: np.ndarray | None = None,
+                        governing: np.ndarray | None = None) -> np.ndarray:
     """:func:`shape_features` from the number of word tokens and their characters per block
-    (and the blocks' :func:`container_ids`, when the caller has them)."""
+    (and the blocks' :func:`container_ids`, :func:`path_groups` and
+    :func:`governing_headings`, when the caller has them)."""
     n = len(blocks)
     out = np.zeros((n, len(SHAPE_NAMES)), dtype=np.float64)
     if n == 0:
@@ -170,6 +174,17 @@ def page_shape_features(blocks: Sequence[Block], word_counts: np.ndarray, word_c
     out[:, 45] = trailing & headline
     out[:, 46] = trailing * out[:, 39]
     out[:, 47] = (out[:, 41] == 0) & ~is_long & headline
+    # Cards, list items and comments repeat one DOM path; a story's paragraphs do too, but
+    # with long, link-free text.
+    groups = path_groups(blocks) if groups is None else groups
+    group_sizes = np.bincount(groups).astype(np.float64)
+    out[:, 48] = np.log(group_sizes[groups])
+    out[:, 49] = (np.bincount(groups, weights=link) / group_sizes)[groups]
+    out[:, 50] = (np.bincount(groups, weights=log_chars) / group_sizes)[groups]
+    governing = governing_headings(blocks, groups) if governing is None else governing
+    has = governing >= 0
+    out[:, 51] = np.where(has, np.log1p(np.arange(n) - governing), 0.0)
+    out[:, 52] = has
     kind_index = {k: i for i, k in enumerate(KINDS)}
     kind_col = np.fromiter(map(kind_index.get, kinds, [-1] * n), dtype=np.int64, count=n)
     has_kind = kind_col >= 0

@@ -489,7 +489,7 @@ def _extend_window(window: tuple, desc: tuple[str, tuple[str, ...]]) -> tuple:
 
 def _block_context(stack: list[list]) -> tuple:
     """The Block fields of a block cut with this stack, except index, text and link_chars:
-    ``(kind, path, dom_tokens, container, depth, heading, in_list, in_table, in_article)``.
+    ``(kind, path, dom_tokens, container, depth, heading, in_list, in_table, in_article, ancestors)``.
 
     Siblings with the same tag, description, blockness and flags (the paragraphs of a
     story, the items of a menu) get the same fields, so each takes them from its parent's
@@ -514,7 +514,8 @@ def _block_context(stack: list[list]) -> tuple:
     flags = top[4]
     context = (_KIND.get(tag, "block"), window[3], window[2] + _owner_suffix(tag, owner[5][1]),
                stack[owner_i - 1][3] if owner_i > 0 else -1, len(stack), (flags & _IN_HEADING) != 0,
-               (flags & _IN_LIST) != 0, (flags & _IN_TABLE) != 0, (flags & _IN_ARTICLE) != 0)
+               (flags & _IN_LIST) != 0, (flags & _IN_TABLE) != 0, (flags & _IN_ARTICLE) != 0,
+               tuple([frame[3] for frame in stack[:owner_i]]))
     if parent is not None:
         parent[8] = (top[1], top[2], flags, desc, window, context)
     return context
@@ -536,9 +537,9 @@ def _cut_block(blocks: list[Block], parts: list[str], full: bool, link_chars: in
     context = top[7]
     if context is None:
         context = top[7] = _block_context(stack)
-    kind, path, tokens, container, depth, heading, in_list, in_table, in_article = context
+    kind, path, tokens, container, depth, heading, in_list, in_table, in_article, ancestors = context
     blocks.append(Block(len(blocks), text, kind, path, tokens, container, link_chars, depth,
-                        heading, in_list, in_table, in_article))
+                        heading, in_list, in_table, in_article, ancestors=ancestors))
 
 
 def _walk(start, limits: Limits) -> list[Block]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from classifier.context import container_ids
 from classifier.explain import explain_page
 
 
@@ -24,7 +23,7 @@ def test_terms_and_intercept_sum_to_the_stage1_logit(page):
     explanations = explain_page(clf, blocks)
     assert len(explanations) == len(blocks) > 3
     tokens = clf._tokens([blocks])
-    expected = clf._stage1_logits([blocks], tokens, [container_ids(blocks)])[0]
+    expected = clf._stage1_logits([blocks], tokens)[0]
     for e, z in zip(explanations, expected):
         total = e.intercept + sum(t.contribution for t in e.terms)
         assert abs(total - z) < 1e-6

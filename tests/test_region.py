@@ -1,0 +1,123 @@
+"""The story's region, its topic, templates and governing headings (second-stage inputs)."""
+from __future__ import annotations
+
+import numpy as np
+
+from classifier.blocks import Block
+from classifier.headings import governing_headings
+from classifier.html_segmenter import segment_html
+from classifier.region import path_groups, region_features, topic_similarity
+from classifier.text_segmenter import segment_text
+from classifier.tfidf import TokenTfidf
+from classifier.tokens import tokenize_blocks
+
+PAGE = """<html><body>
+<nav><ul><li><a href="/">Home</a></li><li><a href="/w">World</a></li></ul></nav>
+<div id="main"><article>
+<h1>River flood closes the old bridge in Talheim</h1>
+<p>The river rose by two metres overnight and the council closed the old bridge to traffic.</p>
+<p>Engineers will inspect the bridge piers once the water falls, the council said on Friday.</p>
+</article>
+<div class="box-3"><h2>More from the newsroom</h2>
+<div class="c"><h3><a href="/a">Tariff talks stall again</a></h3><p>Exporters wait.</p></div>
+<div class="c"><h3><a href="/b">Cup final goes to penalties</a></h3><p>A late drama.</p></div>
+</div></div></body></html>"""
+
+
+def test_ancestors_run_from_the_outermost_element_to_the_container():
+    blocks = segment_html(PAGE)
+    for block in blocks:
+        assert block.ancestors and block.ancestors[-1] == block.container
+    paragraphs = [b for b in blocks if b.text.startswith(("The river", "Engineers"))]
+    cards = [b for b in blocks if b.text.startswith(("Tariff", "Cup final"))]
+    assert paragraphs[0].ancestors == paragraphs[1].ancestors
+    assert cards[0].ancestors != cards[1].ancestors  # each card is its own element
+    assert cards[0].ancestors[:-1] == cards[1].ancestors[:-1]
+    assert segment_text("a line\nanother line")[0].ancestors == ()
+
+
+def test_path_groups_join_repeated_templates_only():
+    blocks = segment_html(PAGE)
+    groups = path_groups(blocks)
+    by_text = {b.text: g for b, g in zip(blocks, groups)}
+    assert by_text["Tariff talks stall again"] == by_text["Cup final goes to penalties"]
+    assert by_text["Exporters wait."] == by_text["A late drama."]
+    assert by_text["Tariff talks stall again"] != by_text["Exporters wait."]
+    assert len(set(path_groups(segment_text("one line here\ntwo lines here")))) == 2  # no DOM: each alone
+
+
+def test_governing_heading_skips_repeated_card_headings():
+    blocks = segment_html(PAGE)
+    governing = governing_headings(blocks)
+    index = {b.text: b.index for b in blocks}
+    widget = index["More from the newsroom"]
+    assert governing[index["Tariff talks stall again"]] == widget
+    assert governing[index["A late drama."]] == widget
+    assert governing[index["Engineers will inspect the bridge piers once the water falls, the council said on Friday."]] \
+        == index["River flood closes the old bridge in Talheim"]
+    assert governing[index["Home"]] == -1
+
+
+def test_governing_heading_in_text_is_the_first_line_of_a_headline_run():
+    text = ("Flood closes the old bridge\nThe river rose by two metres overnight and the bridge closed.\n"
+            "RECOMMENDED FOR YOU\nTariff talks stall again today\nCup final goes to penalties")
+    blocks = segment_text(text)
+    governing = governing_headings(blocks)
+    assert governing.tolist() == [-1, 0, 0, 2, 2]
+
+
+def test_the_region_is_the_subtree_with_the_most_story_minus_clutter():
+    blocks = segment_html(PAGE)
+    story = np.array([0.95 if b.text.startswith(("River", "The river", "Engineers")) else 0.05 for b in blocks])
+    chars = np.array([len(b.text) for b in blocks], dtype=float)
+    features = region_features(blocks, story, chars)
+    inside = features[:, 0].astype(bool)
+    assert [b.text[:5] for b, i in zip(blocks, inside) if i] == ["River", "The r", "Engin"]
+    steps = dict(zip((b.text for b in blocks), features[:, 2]))
+    assert steps["Home"] > steps["Tariff talks stall again"] > 0  # the nav is further away than the box
+    assert np.allclose(features[:, 3], features[0, 3]) and 0.9 < features[0, 3] <= 1.0  # page-level share
+    assert np.all(features[:, 1] <= 1.0) and features[inside, 1].min() == 1.0
+
+
+def test_region_features_are_zero_without_a_dom():
+    blocks = segment_text("one line of text\nanother line of text")
+    assert not region_features(blocks, np.array([0.9, 0.1]), np.array([16.0, 20.0])).any()
+
+
+def _similarity(texts: list[str], weight: list[float]) -> np.ndarray:
+    tokens = tokenize_blocks(texts, 120)
+    vectorizer = TokenTfidf(min_df=1).fit(tokens)
+    rows, cols, values = vectorizer.weights(tokens)
+    return topic_similarity(rows, cols, values, np.zeros(len(texts), dtype=np.int64), np.asarray(weight),
+                            len(vectorizer.idf_))
+
+
+def test_topic_similarity_is_a_leave_one_out_cosine_to_the_likely_story():
+    texts = ["flood water bridge river council", "river flood bridge closed council",
+             "bridge river flood engineers", "tariff talks exporters stall", ""]
+    sim = _similarity(texts, [1.0, 1.0, 1.0, 0.0, 0.0])
+    assert sim[3] == 0.0 or sim[3] < 0.05  # no shared word with the story
+    assert min(sim[:3]) > 0.3 and sim[4] == 0.0
+    # left out: a lone story block is not similar to itself
+    assert _similarity(["flood river", "tariff talks"], [1.0, 0.0])[0] == 0.0
+
+
+def test_topic_similarity_matches_a_direct_computation():
+    rng = np.random.default_rng(0)
+    words = "flood river bridge tariff cup final council water".split()
+    texts = [" ".join(rng.choice(words, size=5)) for _ in range(8)]
+    weight = rng.random(8)
+    tokens = tokenize_blocks(texts, 120)
+    vectorizer = TokenTfidf(min_df=1).fit(tokens)
+    dense = vectorizer.transform(tokens).toarray()
+    got = _similarity(texts, list(weight))
+    for i in range(8):
+        centroid = (weight[:, None] * dense).sum(axis=0) - weight[i] * dense[i]
+        expected = dense[i] @ centroid / np.linalg.norm(centroid)
+        assert abs(got[i] - expected) < 1e-9
+
+
+def test_blocks_without_ancestors_are_handled():
+    blocks = [Block(0, "a", "paragraph"), Block(1, "b", "paragraph", path="body>p", ancestors=(0, 1))]
+    out = region_features(blocks, np.array([0.9, 0.9]), np.array([1.0, 1.0]))
+    assert out.shape == (2, 6) and np.isfinite(out).all()
