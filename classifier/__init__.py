@@ -18,7 +18,8 @@ __version__ = "0.1.0"
 _EXPORTS = {
     "LoadedModel": ".api", "StoryFilter": ".api", "detect_mode": ".api", "load_model": ".api",
     "Block": ".blocks",
-    "InputError": ".errors", "ModelError": ".errors", "StoryFilterError": ".errors", "TrainingDataError": ".errors",
+    "ArgumentError": ".errors", "InputError": ".errors", "LimitError": ".errors", "ModelError": ".errors",
+    "StoryFilterError": ".errors", "TrainingDataError": ".errors",
     "Limits": ".limits",
     "FilterResult": ".result", "ScoredBlock": ".result",
 }
@@ -28,7 +29,8 @@ __all__ = sorted(_EXPORTS) + ["__version__"]
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     from .api import LoadedModel, StoryFilter, detect_mode, load_model  # noqa: F401
     from .blocks import Block  # noqa: F401
-    from .errors import InputError, ModelError, StoryFilterError, TrainingDataError  # noqa: F401
+    from .errors import (ArgumentError, InputError, LimitError, ModelError,  # noqa: F401
+                         StoryFilterError, TrainingDataError)
     from .limits import Limits  # noqa: F401
     from .result import FilterResult, ScoredBlock  # noqa: F401
 

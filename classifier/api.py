@@ -16,7 +16,8 @@ import numpy as np
 from .artifacts import MANIFEST, load_model_dir
 from .blocks import Block
 from .decoding import decode_bytes, looks_binary_text, utf8_safe
-from .errors import InputError, ModelError
+from .arguments import check_threshold
+from .errors import InputError, LimitError, ModelError
 from .html_segmenter import segment_html
 from .limits import DEFAULT_LIMITS, Limits
 from .model import BlockClassifier, classifier_from_state
@@ -95,7 +96,7 @@ class StoryFilter:
         size = data.nbytes if isinstance(data, memoryview) else len(data)
         if size > self.limits.max_bytes:
             unit = "characters" if isinstance(data, str) else "bytes"
-            raise InputError(f"page is {size:,} {unit}; the limit is {self.limits.max_bytes:,} "
+            raise LimitError(f"page is {size:,} {unit}; the limit is {self.limits.max_bytes:,} "
                              "(Limits.max_bytes)")
 
     def html_blocks(self, html: str | bytes, encoding: str | None = None) -> list[Block]:
@@ -137,7 +138,7 @@ class StoryFilter:
         """The threshold a page is cut at: the one given, else the post-filter threshold for text
         another extractor already cleaned (``extracted``), else the model's own."""
         if threshold is not None:
-            return float(threshold)
+            return check_threshold(threshold)
         model = self.model_for(mode)
         if extracted and mode == "text" and model.postfilter_threshold is not None:
             return model.postfilter_threshold
@@ -148,8 +149,6 @@ class StoryFilter:
         """Score many pages in one vectorised model call (``extracted``: see :meth:`filter_text`)."""
         model = self.model_for(mode)
         cut = self.cut_for(mode, threshold, extracted)
-        if not 0.0 <= cut <= 1.0:
-            raise ValueError(f"threshold must be within [0, 1], got {cut}")
         scores = model.classifier.page_scores(pages) if any(pages) else [[] for _ in pages]
         results = []
         for blocks, page_scores in zip(pages, scores):

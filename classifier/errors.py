@@ -10,6 +10,14 @@ class InputError(StoryFilterError, ValueError):
     """The page cannot be read (too large, not text, ...)."""
 
 
+class ArgumentError(StoryFilterError, ValueError):
+    """An argument is out of its range or of the wrong type (a threshold of NaN, "0.5", 2)."""
+
+
+class LimitError(InputError):
+    """The page crosses a hard limit (too large, or markup the parser would blow up on): refused."""
+
+
 class ModelError(StoryFilterError):
     """A model directory is missing, corrupt, tampered with or from an incompatible version."""
 

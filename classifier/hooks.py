@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 from .api import StoryFilter, detect_mode, load_model
+from .arguments import check_threshold
 from .decoding import charset_from_headers, decode_bytes
 from .errors import InputError, StoryFilterError
 from .result import FilterResult
@@ -317,8 +318,8 @@ def make_hook(model: str | Path | StoryFilter | None = None, *, api_url: str | N
     Loading happens here, once, so a bad model path fails now with :class:`ModelError`
     rather than on the first page.
     """
-    if threshold is not None and not 0.0 <= threshold <= 1.0:
-        raise ValueError(f"threshold must be within [0, 1], got {threshold}")
+    if threshold is not None:
+        threshold = check_threshold(threshold)
     if api_url:
         if model is not None:
             raise ValueError("give a model or an api_url, not both")

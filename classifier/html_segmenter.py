@@ -6,31 +6,20 @@ Inline elements (``a``, ``span``, ``b``...) stay inside the block; their link
 text is counted for the link share. The walk keeps an explicit stack instead of
 recursing, so a deep page costs time, not the Python stack.
 
-Before parsing, :func:`guard_markup` bounds what the parser is given (see
-:mod:`classifier.limits`): lexbor's memory grows with the number of elements, its
-time with nesting depth x elements (each new ``<div>`` or ``<li>`` looks down the
-stack of open elements) and with the square of one element's attribute count.
-On an ordinary page the guard costs one ``str.count`` and one ``str.find`` per
-1,024 characters (about 0.1 ms); the slower tag scan runs only on pages with more
-than ``_DEPTH_SCAN_TAGS`` tags.
-
-Known gap: a start tag whose attribute values hide ``>`` characters in quotes
-(``a1 a2 ... x=">" a3 ...``) is not seen as one long tag, so an element can still
-reach the parser with more than ``Limits.max_attributes`` attributes. Only crafted
-markup does this; a service that takes pages from untrusted senders should also run
-the parse under a time limit.
+Before parsing, :func:`guard_markup` (:mod:`classifier.guard`) bounds what the parser is
+given, in one linear pass: tags, nesting, attributes per tag and the other markup the
+parser spends superlinear time or memory on (see :mod:`classifier.limits`).
 """
 from __future__ import annotations
 
 import logging
 import re
-from functools import lru_cache
-from itertools import islice
 
 from selectolax.lexbor import LexborHTMLParser
 
 from .blocks import Block
 from .decoding import decode_for_parser
+from .guard import guard_markup
 from .limits import DEFAULT_LIMITS, Limits, collapse_whitespace
 
 logger = logging.getLogger("storyfilter")
@@ -167,231 +156,6 @@ def segment_html(html: str | bytes, limits: Limits = DEFAULT_LIMITS, *,
     if start is None:
         return []
     return _walk(start, limits)
-
-
-# ----- guarding the parser ---------------------------------------------------------------
-#: Below this many ``<`` a page cannot nest deep enough to slow the parser (worst case,
-#: 20,000 nested ``<div>`` or 10,000 ``<ul><li>``, costs about 0.4 s); above it the tags
-#: are scanned and nesting past ``Limits.max_depth`` is removed. Real pages: at most 21,646.
-_DEPTH_SCAN_TAGS = 20_000
-_SMALL_PAGE = 4096  # characters; a page this short cannot hurt the parser
-_WS = "\t\n\f\r "
-_TAG_NAME = rf"<[A-Za-z][^{_WS}/>]*+"
-# One attribute as the HTML tokenizer reads it: separators, a name, and an optional value.
-_ATTRIBUTE = (rf"[{_WS}/]*+[^{_WS}/>][^{_WS}/=>]*+"
-              rf"(?>[{_WS}]*+=[{_WS}]*+(?>\"[^\"]*+\"|'[^']*+'|[^{_WS}>]*+))?+")
-_ATTRIBUTES_REST = re.compile(rf"(?>{_ATTRIBUTE})*+[{_WS}/]*+")
-
-
-@lru_cache(maxsize=16)
-def _long_tag(min_chars: int, is_bytes: bool) -> re.Pattern:
-    pattern = rf"<[A-Za-z][^>]{{{min_chars}}}"
-    return re.compile(pattern.encode() if is_bytes else pattern)
-
-
-@lru_cache(maxsize=16)
-def _many_attributes(count: int, is_bytes: bool) -> re.Pattern:
-    # The first ``count`` attributes of a start tag, when one more follows.
-    pattern = rf"{_TAG_NAME}(?>{_ATTRIBUTE}){{{count}}}(?={_ATTRIBUTE})"
-    return re.compile(pattern.encode() if is_bytes else pattern)
-
-
-def guard_markup(html: str | bytes, limits: Limits = DEFAULT_LIMITS) -> str | bytes:
-    """Bound the markup given to the parser: tags, nesting and attributes per element.
-
-    ``html`` is a str, or UTF-8 bytes. Returns ``html`` itself when no limit is reached
-    (the usual case); otherwise a shortened copy (a str), and logs what was cut on the
-    ``storyfilter`` logger. See :class:`classifier.limits.Limits`.
-    """
-    if len(html) <= _SMALL_PAGE:
-        return html
-    is_bytes = isinstance(html, bytes)
-    tags = html.count(b"<" if is_bytes else "<")
-    crowded = _crowded_tag(html, limits.max_attributes, is_bytes)
-    if tags <= _DEPTH_SCAN_TAGS and tags <= limits.max_tags and crowded < 0:
-        return html
-    if is_bytes:
-        html = html.decode("utf-8", "replace")
-    if tags > limits.max_tags:
-        cut = next(islice(re.finditer("<", html), limits.max_tags, None)).start()
-        logger.warning("page has %d tags; only the first %d are read (Limits.max_tags)",
-                       tags, limits.max_tags)
-        html = html[:cut]
-        tags = limits.max_tags
-    if tags > _DEPTH_SCAN_TAGS:
-        html = _cap_depth(html, limits.max_depth)
-    if crowded >= 0:
-        html = _cap_attributes(html, limits.max_attributes)
-    return html
-
-
-def _crowded_tag(html: str | bytes, max_attributes: int, is_bytes: bool) -> int:
-    """Where the first start tag with more than ``max_attributes`` attributes begins, or -1.
-
-    Such a tag is at least ``2 * max_attributes`` characters long. Rather than run a regex
-    over every tag, look for a ``>`` in windows of half that length, one ``str.find``
-    each: a run that long without ``>`` covers a whole window. Only such runs (long
-    texts, inline scripts, a few long tags) are searched for a tag, and only a tag found
-    there has its attributes counted.
-    """
-    length = 2 * max_attributes
-    step = max_attributes
-    gt = b">" if is_bytes else ">"
-    long_tag = _long_tag(length, is_bytes).search
-    many = _many_attributes(max_attributes, is_bytes).match
-    find = html.find
-    end = len(html)
-    i = 0
-    while i < end:
-        if find(gt, i, i + step) >= 0:
-            i += step
-            continue
-        start = html.rfind(gt, 0, i) + 1
-        stop = find(gt, i + step)
-        if stop < 0:
-            stop = end
-        if stop - start >= length:
-            tag = long_tag(html, start, stop + 1)
-            if tag is not None and many(html, tag.start()) is not None and _starts_tag(html, tag.start()):
-                return tag.start()
-        i = stop + 1
-    return -1
-
-
-_RAW_TEXT_MARKS = (("<script", "</script"), ("<style", "</style"), ("<!--", "-->"), ("<textarea", "</textarea"),
-                   ("<title", "</title"), ("<xmp", "</xmp"), ("<iframe", "</iframe"), ("<noembed", "</noembed"),
-                   ("<noframes", "</noframes"))
-_RAW_TEXT_MARKS_BYTES = tuple((a.encode(), b.encode()) for a, b in _RAW_TEXT_MARKS)
-
-
-def _starts_tag(html: str | bytes, pos: int) -> bool:
-    """Whether the ``<`` at ``pos`` starts a tag, rather than sitting in one or in script text.
-
-    A cheap check for the few long runs :func:`_crowded_tag` finds: ``a<b`` in a script,
-    a style or a comment, or a ``<`` inside an attribute value, is not a tag.
-    """
-    is_bytes = isinstance(html, bytes)
-    last_lt = html.rfind(b"<" if is_bytes else "<", 0, pos)
-    if last_lt > html.rfind(b">" if is_bytes else ">", 0, pos) and html[last_lt + 1:last_lt + 2].isalpha():
-        return False  # inside the tag that starts at last_lt
-    for opening, closing in _RAW_TEXT_MARKS_BYTES if is_bytes else _RAW_TEXT_MARKS:
-        for case in (str.lower, str.upper) if not is_bytes else (bytes.lower, bytes.upper):
-            start = html.rfind(case(opening), 0, pos)
-            if start >= 0 and html.find(case(closing), start, pos) < 0:
-                return False
-    return True
-
-
-def _cap_attributes(html: str, max_attributes: int) -> str:
-    """Drop the attributes past the first ``max_attributes`` of every start tag."""
-    pieces: list[str] = []
-    done = 0
-    many = _many_attributes(max_attributes, False)
-    for candidate in _long_tag(2 * max_attributes, False).finditer(html):
-        if candidate.start() < done:
-            continue
-        match = many.match(html, candidate.start())
-        if match is None or not _starts_tag(html, candidate.start()):
-            continue
-        rest = _ATTRIBUTES_REST.match(html, match.end())
-        pieces.append(html[done:match.end()])
-        done = rest.end()
-    if not pieces:
-        return html
-    # INFO, not WARNING: no text is lost, and the "tag" may be markup quoted inside an attribute.
-    logger.info("a start tag has more than %d attributes; the rest are dropped (Limits.max_attributes)",
-                max_attributes)
-    pieces.append(html[done:])
-    return "".join(pieces)
-
-
-_MARKUP = re.compile(r"<(?:(/?)([A-Za-z][^\t\n\f\r />]*)|!--)")
-_VOID = frozenset("area base basefont bgsound br col embed frame hr img input keygen link meta param "
-                  "source track wbr".split())
-_RAW_TEXT = {name: re.compile(rf"</{name}[\t\n\f\r />]", re.IGNORECASE) for name in
-             "script style textarea title xmp iframe noembed noframes noscript".split()}
-# Start tags that end an open <p>, and the elements that end an open one of their own kind.
-_ENDS_P = frozenset("address article aside blockquote center details dialog dir div dl fieldset "
-                    "figcaption figure footer form h1 h2 h3 h4 h5 h6 header hgroup hr main menu nav "
-                    "ol p pre section summary table ul li dd dt".split())
-_ENDS_SAME = {"li": ("li",), "dd": ("dd", "dt"), "dt": ("dd", "dt"), "option": ("option",),
-              "tr": ("tr", "td", "th"), "td": ("td", "th"), "th": ("td", "th")}
-
-
-def _cap_depth(html: str, max_depth: int) -> str:
-    """Remove start and end tags nested deeper than ``max_depth`` (text is kept).
-
-    A simplified model of the HTML tree builder: void and self-closed elements do
-    not nest, raw-text elements and comments are skipped, ``<p>``, ``<li>``,
-    ``<dd>``/``<dt>``, ``<option>`` and table cells end when their usual
-    successors start, and an end tag closes the innermost open element of its name.
-    It may misjudge odd markup; it only runs on pages with very many tags.
-    """
-    stack: list[str] = []
-    open_count: dict[str, int] = {}
-    dropped: dict[str, int] = {}
-    cuts: list[tuple[int, int]] = []
-    pos = 0
-    search = _MARKUP.search
-    while True:
-        match = search(html, pos)
-        if match is None:
-            break
-        name = match.group(2)
-        if name is None:  # comment
-            end = html.find("-->", match.end())
-            if end < 0:
-                break
-            pos = end + 3
-            continue
-        end = html.find(">", match.end())
-        if end < 0:
-            break
-        pos = end + 1
-        name = name.lower()
-        if match.group(1):  # end tag
-            if dropped.get(name):
-                dropped[name] -= 1
-                cuts.append((match.start(), pos))
-            elif open_count.get(name):
-                while stack:
-                    top = stack.pop()
-                    open_count[top] -= 1
-                    if top == name:
-                        break
-            continue
-        if name in _VOID or html[end - 1] == "/":
-            continue
-        raw = _RAW_TEXT.get(name)
-        if raw is not None:
-            close = raw.search(html, pos)
-            if close is None:
-                break
-            pos = close.start()
-            continue
-        if name == "plaintext":
-            break
-        if stack:
-            top = stack[-1]
-            if (top == "p" and name in _ENDS_P) or top in _ENDS_SAME.get(name, ()):
-                stack.pop()
-                open_count[top] -= 1
-        if len(stack) >= max_depth:
-            dropped[name] = dropped.get(name, 0) + 1
-            cuts.append((match.start(), pos))
-            continue
-        stack.append(name)
-        open_count[name] = open_count.get(name, 0) + 1
-    if not cuts:
-        return html
-    logger.warning("page nests %d+ elements deep; deeper tags are dropped (Limits.max_depth)", max_depth)
-    pieces = []
-    done = 0
-    for start, end in cuts:
-        pieces.append(html[done:start])
-        done = end
-    pieces.append(html[done:])
-    return "".join(pieces)
 
 
 # ----- the walk ----------------------------------------------------------------------------

@@ -4,15 +4,17 @@ Hostile or broken pages (a 50 MB upload, 100,000 nested ``<div>``, a million
 tiny elements, one tag with a hundred thousand attributes) must cost bounded
 time and memory. Each limit below says what happens when a page crosses it:
 
-* ``max_bytes`` is the only hard refusal: a longer page raises :class:`InputError`
-  before anything is decoded or parsed.
+* ``max_bytes`` is a hard refusal: a longer page raises :class:`LimitError` (an
+  :class:`InputError`) before anything is decoded or parsed. The only other refusal is
+  markup the parser cannot be kept from blowing up on (see :mod:`classifier.guard`).
 * The markup limits (``max_tags``, ``max_depth``, ``max_attributes``) are applied to
   the HTML *before* the parser sees it, because the parser's time and memory grow
   with them (lexbor's memory grows with the number of elements, and its time with
   nesting depth x elements and with attributes x attributes of one element).
   Markup past a limit is dropped, the text is kept where possible, and the cut is
   logged on the ``storyfilter`` logger (a warning for tags and depth; attributes,
-  which carry no text, at INFO).
+  which carry no text, at INFO). The same pass bounds what no limit here names
+  (options per ``<select>``, text foster-parented out of tables).
 * The walk limits (``max_nodes``, ``max_blocks``, ``max_block_chars``) bound the
   work and the output after parsing; text past them is dropped from the end.
 
@@ -44,11 +46,10 @@ class Limits:
     #: segmenter ignores their structure, and on pages with many tags their start and end
     #: tags are dropped before parsing (the parser's time grows with depth x elements).
     max_depth: int = 512
-    #: Attributes kept on one element; the rest of its attributes are dropped before parsing
-    #: (the parser checks each attribute against all earlier ones of the same element, so
-    #: 200,000 attributes would take minutes). Tags are found by looking for runs of
-    #: ``2 * max_attributes`` characters without ``>``; crafted markup that hides ``>`` in
-    #: quoted values between its attributes is not caught (see ``html_segmenter``).
+    #: Attributes kept on one tag, start or end tag; the rest are dropped before parsing
+    #: (the parser checks each attribute against all earlier ones of the same tag, so
+    #: 200,000 attributes would take minutes). Tags are read as the HTML tokenizer reads
+    #: them, quoted values holding ``>`` included (see :mod:`classifier.guard`).
     max_attributes: int = 1024
     #: DOM nodes visited by the segmenter; the rest of the page is ignored.
     max_nodes: int = 2_000_000

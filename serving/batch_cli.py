@@ -5,7 +5,7 @@ from pathlib import Path
 
 import click
 
-from serving.console import fail
+from serving.console import fail, threshold_option
 
 
 @click.command()
@@ -17,6 +17,7 @@ from serving.console import fail
 @click.option("--mode", type=click.Choice(["auto", "html", "text"]), default="auto", show_default=True,
               help="auto: what the input says (extension, JSONL key, WARC Content-Type), else sniffed.")
 @click.option("--threshold", type=click.FloatRange(0.0, 1.0), default=None,
+              callback=lambda _ctx, _param, value: threshold_option(value),
               help="Keep blocks with P(story) at or above this (default: the model's own).")
 @click.option("--model", "model_dir", type=click.Path(path_type=Path), default=None,
               help="Model directory (default: the shipped models).")

@@ -13,7 +13,7 @@ import click
 
 from classifier import __version__
 from classifier.errors import StoryFilterError
-from serving.console import fail
+from serving.console import fail, threshold_option
 
 MAX_STDIN_BYTES = 64 * 1024 * 1024
 
@@ -48,6 +48,7 @@ def main() -> None:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="Print the story text, or the JSON result with every block and its score.")
 @click.option("--threshold", type=click.FloatRange(0.0, 1.0), default=None,
+              callback=lambda _ctx, _param, value: threshold_option(value),
               help="Keep blocks with P(story) at or above this (default: the model's own).")
 @click.option("--model", "model_dir", type=click.Path(path_type=Path), default=None,
               help="Model directory (default: the shipped models).")
@@ -128,6 +129,7 @@ def _protocol_options(func):
                    "each fold's training pages.")
 @_protocol_options
 @click.option("--threshold", type=click.FloatRange(0.0, 1.0), default=None,
+              callback=lambda _ctx, _param, value: threshold_option(value),
               help="Fix the threshold (folds, hold-out and the shipped model) instead of picking it.")
 @click.option("--seed", type=int, default=0, show_default=True,
               help="Seed of the text renderings, the hold-out sites and the model.")
@@ -205,6 +207,7 @@ def train(sources: tuple[Path, ...], output: Path, mode: str, cv_folds: int, hol
               help="Folds grouped by registered domain; each picks its threshold on its own training pages.")
 @_protocol_options
 @click.option("--threshold", type=click.FloatRange(0.0, 1.0), default=None,
+              callback=lambda _ctx, _param, value: threshold_option(value),
               help="Cut every fold and the hold-out here instead of picking a threshold.")
 @click.option("--param", "params", multiple=True, metavar="KEY=VALUE")
 @click.option("--json", "json_out", type=click.Path(path_type=Path), default=None,

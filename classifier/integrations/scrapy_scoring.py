@@ -19,6 +19,7 @@ from scrapy.settings import BaseSettings
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.threads import deferToThread
 
+from ..arguments import parse_threshold
 from ..errors import StoryFilterError
 from ..hooks import Headers, PageHook, RemoteHook, make_hook
 from ..result import FilterResult
@@ -71,15 +72,9 @@ class StoryFilterConfig:
 
 
 def _threshold(raw: Any) -> float | None:
-    if raw in (None, ""):
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
         return None
-    try:
-        value = float(raw)
-    except (TypeError, ValueError):
-        raise ValueError(f"STORYFILTER_THRESHOLD must be a number within [0, 1], got {raw!r}") from None
-    if not 0.0 <= value <= 1.0:
-        raise ValueError(f"STORYFILTER_THRESHOLD must be within [0, 1], got {value}")
-    return value
+    return parse_threshold(raw, "STORYFILTER_THRESHOLD")
 
 
 class CrawlerScorer:

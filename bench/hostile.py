@@ -1,0 +1,109 @@
+"""The hostile page shapes of issue 15, each timed in a fresh process with its peak memory.
+
+    PYTHONPATH=. python bench/hostile.py [--timeout 90] [--only H1,H3] [--json OUT]
+
+Every shape runs in its own child process (so one shape's memory does not hide
+another's): the child segments the page and reports wall time and the growth of
+its peak RSS over the baseline after imports. A child still running after
+``--timeout`` seconds is killed and reported as a timeout. The budget a shape must
+meet: about 2 s per MB on one core and at most ~300 MB above the baseline, or a
+``LimitError``.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+
+
+def _h1() -> str:
+    return "<div " + " ".join(f'a{i}=">"' for i in range(139_000)) + ">"
+
+
+def _h2() -> str:
+    return "<div>x</div " + " ".join(f"a{i}" for i in range(245_000)) + ">"
+
+
+def _h3() -> str:
+    return "<noscript>" + "<div>" * 80_000
+
+
+def _h4() -> str:
+    return "<select>" + "<option>x" * 80_000
+
+
+def _h4b() -> str:
+    return "<select><option>x" * 40_000
+
+
+def _m1() -> str:
+    return "<table>" + "<!---->x" * 234_000 + "</table>"
+
+
+def _s1() -> str:
+    return "\n" * 16_000_000 + "word"
+
+
+#: name -> (page builder, mode)
+SHAPES: dict[str, tuple[Callable[[], str], str]] = {
+    "H1": (_h1, "html"), "H2": (_h2, "html"), "H3": (_h3, "html"), "H4": (_h4, "html"),
+    "H4-nested": (_h4b, "html"), "M1": (_m1, "html"), "S1": (_s1, "text"),
+}
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def run_one(name: str) -> dict:
+    """Segment one shape in this process: its size, seconds, peak MB over baseline and outcome."""
+    from classifier import InputError, StoryFilter
+
+    build, mode = SHAPES[name]
+    page = build()
+    sf = StoryFilter({"html": object()})  # type: ignore[dict-item]  # segmenting needs no model
+    base = _peak_mb()
+    start = time.perf_counter()
+    try:
+        blocks = sf.blocks(page, mode)
+        outcome = f"{len(blocks)} blocks"
+    except InputError as err:
+        outcome = f"{type(err).__name__}: {err}"
+    seconds = time.perf_counter() - start
+    return {"shape": name, "mb": round(len(page.encode()) / 1e6, 2), "seconds": round(seconds, 2),
+            "peak_mb_over_base": round(_peak_mb() - base, 1), "outcome": outcome[:120]}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--timeout", type=float, default=90.0)
+    parser.add_argument("--only", default="")
+    parser.add_argument("--json", default=None)
+    parser.add_argument("--one", default=None, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.one:
+        print(json.dumps(run_one(args.one)))
+        return
+    names = [n for n in args.only.split(",") if n] or list(SHAPES)
+    rows = []
+    for name in names:
+        try:
+            done = subprocess.run([sys.executable, __file__, "--one", name], capture_output=True, text=True,
+                                  timeout=args.timeout, env={**os.environ, "PYTHONPATH": os.getcwd()})
+            row = json.loads(done.stdout) if done.returncode == 0 else {"shape": name, "error": done.stderr[-300:]}
+        except subprocess.TimeoutExpired:
+            row = {"shape": name, "seconds": f"> {args.timeout:g}", "outcome": "timeout (killed)"}
+        rows.append(row)
+        print(json.dumps(row), flush=True)
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as handle:
+            json.dump(rows, handle, indent=2)
+
+
+if __name__ == "__main__":
+    main()
