@@ -49,10 +49,31 @@ def _s1() -> str:
     return "\n" * 16_000_000 + "word"
 
 
+def _m1_long() -> str:  # M1 with longer texts between the comments
+    return "<table>" + ("<!---->" + "x" * 80) * 20_000
+
+
+def _r1() -> str:  # formatting elements re-opened before every paragraph
+    return "<p>" + "".join(f"<b a{i}>" for i in range(700)) + "<p>x" * 1250
+
+
+def _d1() -> str:  # self-closed divs nest in HTML
+    return "<div/>" * 20_000
+
+
+def _d2() -> str:  # a span's end tag does not close the div inside it
+    return "<span><div></span>" * 20_000
+
+
+def _d3() -> str:  # nor does </body>
+    return "<div></body>" * 20_000
+
+
 #: name -> (page builder, mode)
 SHAPES: dict[str, tuple[Callable[[], str], str]] = {
     "H1": (_h1, "html"), "H2": (_h2, "html"), "H3": (_h3, "html"), "H4": (_h4, "html"),
-    "H4-nested": (_h4b, "html"), "M1": (_m1, "html"), "S1": (_s1, "text"),
+    "H4-nested": (_h4b, "html"), "M1": (_m1, "html"), "M1-long": (_m1_long, "html"), "S1": (_s1, "text"),
+    "R1": (_r1, "html"), "D1": (_d1, "html"), "D2": (_d2, "html"), "D3": (_d3, "html"),
 }
 
 

@@ -54,9 +54,10 @@ _FOSTER_TIME = (167_000_000, 3333)  # length x tags over a + b x length: past 0.
 #: The parser keeps at most 3 alike open formatting elements per name (40 in all); each
 #: formatting tag with attributes, not closed at once, may add one. It re-opens them before
 #: text and most tags: (40 + those) x tags above this runs the model, which counts them.
-_SCAN_REOPEN = 600_000
-#: Elements the parser may re-open on one page before it is refused (about 200 MB, 0.25 s).
-_MAX_REOPENED = 600_000
+_SCAN_REOPEN = 300_000
+#: Elements the parser may re-open on one page before it is refused (about 35 MB, 0.05 s;
+#: real pages: at most 102 on wcxb-dev).
+_MAX_REOPENED = 100_000
 
 _WS = "\t\n\f\r "
 # One attribute as the HTML tokenizer reads it: separators, a name, and an optional value.
@@ -381,6 +382,12 @@ _SECTIONS = ("tbody", "thead", "tfoot")
 _CELLS = frozenset(("td", "th"))
 _MARKERS = frozenset("td th caption applet marquee object template".split())
 _BREAKOUT_SET = frozenset(_BREAKOUT.split())
+# Start tags before which the parser does not re-open formatting elements (the spec's "in body").
+_NO_REOPEN = frozenset(
+    "address article aside blockquote center details dialog dir div dl fieldset figcaption figure footer header "
+    "hgroup main menu nav ol p search section summary ul h1 h2 h3 h4 h5 h6 pre listing form li dd dt plaintext "
+    "table hr textarea iframe noembed param source track frameset body html head base basefont bgsound link meta "
+    "noframes script style template title caption col colgroup frame tbody td tfoot th thead tr rb rtc rp rt".split())
 _INTEGRATION = frozenset("foreignobject desc title mi mo mn ms mtext annotation-xml".split())
 _AMBIGUOUS_SET = frozenset(_AMBIGUOUS)
 
@@ -477,6 +484,22 @@ class _Tree:
             entry[2] = True
             self.push(entry[0], False, entry)
 
+    def forget_formatting_above(self, index: int) -> None:
+        """Count the formatting elements above ``index`` as closed, keep them on the stack: for a
+        pop the parser may or may not make (both re-openings and depth then count high)."""
+        for entry in self.entries[index + 1:]:
+            if entry is not None:
+                entry[2] = False
+
+    def remove_at(self, index: int) -> None:
+        """Take one element out of the stack, leaving those above it (``</form>`` does this)."""
+        above = [(self.names[i], self.foreign[i], self.entries[i]) for i in range(index + 1, len(self.names))]
+        self.pop_to(index)
+        for name, foreign, entry in above:
+            self.push(name, foreign, entry)
+            if entry is not None:
+                entry[2] = True
+
     def open_formatting(self, name: str, key: str | bytes) -> None:
         """Push a formatting element and add it to the active list (the parser keeps 3 alike)."""
         alike = 0
@@ -529,10 +552,12 @@ def _scan(reader: _Reader, limits: Limits) -> None:
     while pos < end:
         nxt = find(lt, pos)
         stop = end if nxt < 0 else nxt
-        if stop > pos:  # text
-            if not tree.in_foreign():
-                if after_token and tree.top in _TABLE_CONTEXT and non_ws(html, pos, stop) is not None:
-                    reader.edits.add(pos, pos, "<wbr>", "foster")  # keeps foster-parented texts apart
+        if stop > pos and not tree.in_foreign():  # text
+            if tree.top not in _TABLE_CONTEXT:
+                tree.reconstruct()
+            elif non_ws(html, pos, stop) is not None:  # foster-parented (white space stays in the table)
+                if after_token:
+                    reader.edits.add(pos, pos, "<wbr>", "foster")  # keeps those texts apart
                 tree.reconstruct()
         if nxt < 0:
             break
@@ -561,7 +586,8 @@ def _start_tag(tree: _Tree, tag: _Tag) -> bool:
             tree.pop()
     if name in _AMBIGUOUS_SET and not tree.reader.ambiguous:
         tree.reader.ambiguous = tree.reader.p["simple"].match(tree.reader.html, tag.start) is None
-    tree.reconstruct()  # most start tags do; for the others, counting more is safe
+    if name not in _NO_REOPEN:
+        tree.reconstruct()
     if name in _CLOSES_P:
         i = tree.find("p", _BUTTON_SCOPE)
         if i >= 0:
@@ -570,6 +596,13 @@ def _start_tag(tree: _Tree, tag: _Tag) -> bool:
             tree.pop()
     elif name == "li" or name == "dd" or name == "dt":
         _close_list_item(tree, ("li",) if name == "li" else ("dd", "dt"))
+        i = tree.find("p", _BUTTON_SCOPE)
+        if i >= 0:
+            tree.pop_to(i)
+    elif name == "button":
+        i = tree.find("button", _SCOPE)
+        if i >= 0:
+            tree.pop_to(i)
     elif name == "option" or name == "optgroup":
         if tree.top == "option":
             tree.pop()
@@ -580,18 +613,17 @@ def _start_tag(tree: _Tree, tag: _Tag) -> bool:
             if tree.select_options[-1] > _MAX_OPTIONS:
                 _cut(tree, tag, "options")
                 return False
-    elif name in _CELLS or name == "tr" or name in _SECTIONS or name == "caption" or name == "colgroup":
-        closing = ("td", "th") if name in _CELLS else ("td", "th", "tr") if name == "tr" else \
-            ("td", "th", "tr") + _SECTIONS
-        for other in closing:
-            i = tree.find(other, _TABLE_SCOPE)
-            if i >= 0:
-                tree.pop_to(i)
+    elif name in _TABLE_PARTS:
+        _open_table_part(tree, name)
     elif name == "table":
         if tree.top in _TABLE_CONTEXT:  # a table in a table (not in a cell) closes it
             i = tree.find("table", _TABLE_SCOPE)
             if i >= 0:
                 tree.pop_to(i)
+        else:  # closes an open <p> unless the page is in quirks mode: take both
+            i = tree.find("p", _BUTTON_SCOPE)
+            if i >= 0:
+                tree.forget_formatting_above(i)
     elif name == "select":
         i = tree.find("select", _NONE)
         if i >= 0 and all(n == "option" or n == "optgroup" for n in tree.names[i + 1:]):
@@ -615,6 +647,40 @@ def _start_tag(tree: _Tree, tag: _Tag) -> bool:
             tree.pop()
         return False
     return name in _RAW
+
+
+_TABLE_PARTS = frozenset("td th tr tbody thead tfoot caption colgroup".split())
+_TABLE_LEVELS = frozenset("table tbody thead tfoot tr td th caption template html".split())
+
+
+def _open_table_part(tree: _Tree, name: str) -> None:
+    """A cell, row, section, caption or column group: close what it closes, as the parser does.
+
+    In a table the parser first closes an open cell, then clears the stack back to the
+    row, section or table it goes in (elements foster-parented above them included), and
+    implies the sections it needs. Outside a table the tag is ignored (here: pushed).
+    """
+    names = tree.names
+    level = next((i for i in range(len(names) - 1, -1, -1) if names[i] in _TABLE_LEVELS), -1)
+    if level < 0 or names[level] in ("template", "html"):
+        return
+    if names[level] in _CELLS or names[level] == "caption":
+        if name == names[level] or name in _CELLS or name in ("tr", "tbody", "thead", "tfoot", "colgroup"):
+            tree.pop_to(level)
+            level = next((i for i in range(len(names) - 1, -1, -1) if names[i] in _TABLE_LEVELS), -1)
+        else:
+            return
+    keep = ("tr",) if name in _CELLS else _SECTIONS if name == "tr" else ("table",)
+    while level >= 0 and names[level] not in keep and names[level] != "table":
+        tree.pop_to(level)  # a row or section that this part closes
+        level = next((i for i in range(len(names) - 1, -1, -1) if names[i] in _TABLE_LEVELS), -1)
+    if level < 0:
+        return
+    tree.pop_to(level + 1)  # what was foster-parented above it
+    if (name == "tr" or name in _CELLS) and names[level] == "table":
+        tree.push("tbody", False)
+    if name in _CELLS and tree.top in _SECTIONS:
+        tree.push("tr", False)
 
 
 def _push_or_cut(tree: _Tree, tag: _Tag, foreign: bool) -> bool:
@@ -660,6 +726,11 @@ def _end_tag(tree: _Tree, tag: _Tag) -> None:
                 return
     if name in _FORMATTING_SET and tree.close_formatting(name):
         return
+    if name in _HEADINGS:  # any heading end tag closes the innermost heading
+        i = max((tree.find(h, _SCOPE) for h in _HEADINGS), default=-1)
+        if i >= 0:
+            tree.pop_to(i)
+        return
     if not tree.open.get(name):
         return
     if tree.select_options and name not in ("select", "option", "optgroup") \
@@ -667,6 +738,11 @@ def _end_tag(tree: _Tree, tag: _Tag) -> None:
         return  # inside a select, other end tags are ignored
     if name in _TABLE_CONTEXT or name in _CELLS or name == "caption":
         i = tree.find(name, _TABLE_SCOPE)
+    elif name == "form":
+        i = tree.find(name, _SCOPE)
+        if i >= 0:
+            tree.remove_at(i)
+        return
     elif name == "p":
         i = tree.find(name, _BUTTON_SCOPE)
     elif name == "li":
