@@ -6,6 +6,7 @@ them and keep the story.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
@@ -13,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from .artifacts import MANIFEST, load_model_dir
+from .artifacts import MANIFEST, load_model_dir, model_digest
 from .blocks import Block
 from .decoding import decode_bytes, looks_binary_text, utf8_safe
 from .arguments import check_threshold
@@ -41,6 +42,7 @@ class LoadedModel:
     manifest: dict[str, Any]
     path: Path
     postfilter_threshold: float | None = None  # for text another extractor already cleaned
+    sha256: str = ""  # of its manifest.json: the digest that pins it (artifacts.model_digest)
 
 
 def default_model_path() -> Path:
@@ -48,10 +50,11 @@ def default_model_path() -> Path:
     return Path(str(files("artifacts")))
 
 
-def load_model_directory(path: str | Path) -> LoadedModel:
-    """Load one model directory (``model.npz`` + ``model.json`` + ``manifest.json``)."""
+def load_model_directory(path: str | Path, expected_sha256: str | None = None) -> LoadedModel:
+    """Load one model directory (``model.npz`` + ``model.json`` + ``manifest.json``), pinned
+    to ``expected_sha256`` if given (see :func:`classifier.artifacts.model_digest`)."""
     path = Path(path)
-    arrays, config, manifest = load_model_dir(path)
+    arrays, config, manifest = load_model_dir(path, expected_sha256)
     try:
         classifier = classifier_from_state(arrays, config)
     except (KeyError, TypeError, ValueError, IndexError) as err:
@@ -62,7 +65,8 @@ def load_model_directory(path: str | Path) -> LoadedModel:
     return LoadedModel(classifier=classifier, mode=mode, name=str(manifest.get("name", f"storyfilter-{mode}")),
                        version=str(manifest.get("version", "0")),
                        threshold=float(manifest.get("threshold", 0.5)), manifest=manifest, path=path,
-                       postfilter_threshold=_optional_float(manifest.get("postfilter_threshold")))
+                       postfilter_threshold=_optional_float(manifest.get("postfilter_threshold")),
+                       sha256=model_digest(path))
 
 
 def _optional_float(value: Any) -> float | None:
@@ -206,22 +210,59 @@ def detect_mode(page: str | bytes, encoding: str | None = None) -> str:
     return "html" if looks_like_html(head) else "text"
 
 
-def load_model(path: str | Path | None = None, limits: Limits | None = None) -> StoryFilter:
+def load_model(path: str | Path | None = None, limits: Limits | None = None, *,
+               expected_sha256: str | Mapping[str, str] | None = None) -> StoryFilter:
     """Load the shipped default models, or the model(s) at ``path``.
 
     ``path`` is one model directory, or a directory holding ``html/`` and/or ``text/``
     model directories (as ``artifacts/`` does). Raises :class:`ModelError` naming the
     file that is missing, corrupt or modified.
+
+    ``expected_sha256`` pins what may load: for one model directory its digest (the
+    sha256 of its ``manifest.json``, which lists the sha256 of every other file; print
+    it with ``python -m classifier.artifacts digest DIR``); for a folder, a digest per
+    mode (``{"html": ..., "text": ...}``), every mode it holds included. The shipped
+    models are always checked against the digests pinned in the package.
     """
+    shipped = path is None or _is_shipped(Path(path))
     root = Path(path) if path is not None else default_model_path()
     if not root.exists():
         raise ModelError(f"{root}: no such model directory")
+    if expected_sha256 is None and shipped:
+        from .shipped_models import SHIPPED_SHA256 as expected_sha256  # noqa: N811
     if (root / MANIFEST).exists():
-        loaded = load_model_directory(root)
+        loaded = load_model_directory(root, _pin_for(expected_sha256, None, root))
         models = {loaded.mode: loaded}
     else:
-        models = {mode: load_model_directory(root / mode) for mode in MODES if (root / mode).is_dir()}
+        models = {mode: load_model_directory(root / mode, _pin_for(expected_sha256, mode, root / mode))
+                  for mode in MODES if (root / mode).is_dir()}
         if not models:
             raise ModelError(f"{root}: neither a model directory (no {MANIFEST}) nor a folder "
                              "with html/ or text/ model directories")
     return StoryFilter(models, limits or DEFAULT_LIMITS)
+
+
+def _is_shipped(path: Path) -> bool:
+    try:
+        return path.resolve() == default_model_path().resolve()
+    except OSError:
+        return False
+
+
+def _pin_for(expected: str | Mapping[str, str] | None, mode: str | None, directory: Path) -> str | None:
+    """The digest one model directory must have: the string given, or the one for its mode."""
+    if expected is None:
+        return None
+    if isinstance(expected, str):
+        if mode is not None:
+            raise ModelError(f"{directory.parent}: holds a model per mode; pin each "
+                             "(expected_sha256={'html': ..., 'text': ...})")
+        return expected
+    if mode is None:  # a single directory: its mode, from its manifest
+        from .artifacts import read_manifest
+
+        mode = str(read_manifest(directory).get("mode", "html"))
+    digest = expected.get(mode)
+    if digest is None:
+        raise ModelError(f"{directory}: no sha256 pinned for the {mode} model")
+    return digest

@@ -4,8 +4,25 @@ A model directory holds ``model.npz`` (numeric arrays, loaded with
 ``allow_pickle=False``), ``model.json`` (parameters and vocabularies),
 ``manifest.json`` (sha256 of every file, library versions, training data summary,
 metrics) and ``MODEL_CARD.md``. No file is pickled, so loading a model cannot run
-code; the hashes catch corrupt or edited files. Writing goes to a temporary
-directory first and is renamed into place, so a crash never leaves half a model.
+code. Writing goes to a temporary directory first and is renamed into place, so a
+crash never leaves half a model.
+
+Integrity, checked on every load:
+
+* each file against the sha256 the manifest lists for it;
+* the manifest itself against its seal, ``manifest_sha256``: the digest of its other
+  fields (threshold, post-filter threshold, mode, params, file list...), so an edited
+  threshold is refused. A seal catches edits made by hand; anyone can recompute it, so
+* a model is *pinned* by one digest, the sha256 of its ``manifest.json`` (which names
+  the sha256 of every other file): :func:`model_digest`. The shipped models' digests
+  are pinned in :mod:`classifier.shipped_models` and checked whenever they load; pin
+  your own with ``load_model(path, expected_sha256=...)``.
+
+After retraining the shipped models, pin them again (a test fails until then)::
+
+    python -m classifier.artifacts pin artifacts/html artifacts/text
+
+``python -m classifier.artifacts digest DIR...`` prints the digest of model directories.
 """
 from __future__ import annotations
 
@@ -16,6 +33,7 @@ import os
 import platform
 import secrets
 import shutil
+import sys
 import warnings
 from pathlib import Path
 from typing import Any
@@ -24,6 +42,7 @@ import numpy as np
 
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
+SEAL = "manifest_sha256"  # the manifest's own field: sha256 of its other fields
 WEIGHTS = "model.npz"
 CONFIG = "model.json"
 CARD = "MODEL_CARD.md"
@@ -37,6 +56,21 @@ def sha256_file(path: Path) -> str:
         for chunk in iter(lambda: handle.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def manifest_seal(manifest: dict[str, Any]) -> str:
+    """sha256 of a manifest's fields other than the seal, as canonical JSON."""
+    body = {key: value for key, value in manifest.items() if key != SEAL}
+    canonical = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def model_digest(directory: str | Path) -> str:
+    """The digest that pins a model directory: sha256 of its ``manifest.json``."""
+    path = Path(directory) / MANIFEST
+    if not path.is_file():
+        raise ModelError(f"{path}: missing manifest; not a storyfilter model directory")
+    return sha256_file(path)
 
 
 def library_versions() -> dict[str, str]:
@@ -84,6 +118,8 @@ def save_model_dir(directory: str | Path, arrays: dict[str, np.ndarray], config:
                  for name in (WEIGHTS, CONFIG, CARD)}
         manifest = {"format_version": FORMAT_VERSION, "files": files,
                     "libraries": library_versions(), **manifest_extra}
+        manifest.pop(SEAL, None)
+        manifest[SEAL] = manifest_seal(manifest)
         (staging / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n",
                                         encoding="utf-8")
         for name in os.listdir(staging):
@@ -165,14 +201,22 @@ def version_warnings(manifest: dict[str, Any]) -> list[str]:
     return notes
 
 
-def verify_model_dir(directory: str | Path) -> dict[str, Any]:
-    """Check every file against the manifest's sha256 and the format version; return the manifest."""
+def verify_model_dir(directory: str | Path, expected_sha256: str | None = None) -> dict[str, Any]:
+    """Check the format version, the manifest's fields and seal, every file against the
+    manifest's sha256 and, if given, the model against its pinned digest; return the manifest."""
     directory = Path(directory)
     manifest = read_manifest(directory)
+    path = directory / MANIFEST
     if manifest.get("format_version") != FORMAT_VERSION:
-        raise ModelError(f"{directory / MANIFEST}: model format {manifest.get('format_version')!r}, "
+        raise ModelError(f"{path}: model format {manifest.get('format_version')!r}, "
                          f"this storyfilter reads format {FORMAT_VERSION}")
-    _check_fields(manifest, directory / MANIFEST)
+    _check_fields(manifest, path)
+    _check_seal(manifest, path, pinned=expected_sha256 is not None)
+    if expected_sha256 is not None:
+        digest = sha256_file(path)
+        if digest != expected_sha256.strip().lower():
+            raise ModelError(f"{path}: sha256 {digest} is not the pinned {expected_sha256} "
+                             "(this model differs from the one pinned)")
     for name in (WEIGHTS, CONFIG):
         if name not in manifest["files"]:
             raise ModelError(f"{directory / MANIFEST}: manifest does not list {name}")
@@ -189,10 +233,26 @@ def verify_model_dir(directory: str | Path) -> dict[str, Any]:
     return manifest
 
 
-def load_model_dir(directory: str | Path) -> tuple[dict[str, np.ndarray], dict[str, Any], dict[str, Any]]:
-    """Verify and read a model directory: ``(arrays, config, manifest)``."""
+def _check_seal(manifest: dict[str, Any], path: Path, pinned: bool) -> None:
+    """The manifest's fields are the ones it was saved with (a model saved before seals
+    existed loads with a warning, unless it is pinned)."""
+    seal = manifest.get(SEAL)
+    if seal is None:
+        if not pinned:
+            warnings.warn(f"{path}: no {SEAL} (saved by an older storyfilter): its threshold and other fields "
+                          "are not verified; save the model again, or pin it (load_model(expected_sha256=...))",
+                          RuntimeWarning, stacklevel=4)
+        return
+    if seal != manifest_seal(manifest):
+        raise ModelError(f"{path}: edited after the model was saved (its fields, threshold included, no longer "
+                         f"match {SEAL})")
+
+
+def load_model_dir(directory: str | Path, expected_sha256: str | None = None,
+                   ) -> tuple[dict[str, np.ndarray], dict[str, Any], dict[str, Any]]:
+    """Verify and read a model directory: ``(arrays, config, manifest)``; see :func:`verify_model_dir`."""
     directory = Path(directory)
-    manifest = verify_model_dir(directory)
+    manifest = verify_model_dir(directory, expected_sha256)
     try:
         with np.load(directory / WEIGHTS, allow_pickle=False) as data:
             arrays = {key: data[key] for key in data.files}
@@ -205,3 +265,54 @@ def load_model_dir(directory: str | Path) -> tuple[dict[str, np.ndarray], dict[s
     if not isinstance(config, dict) or not isinstance(config.get("params"), dict):
         raise ModelError(f"{directory / CONFIG}: model config is not an object with \"params\"")
     return arrays, config, manifest
+
+
+# ----- pins of the shipped models -------------------------------------------------------------
+PINS_MODULE = Path(__file__).with_name("shipped_models.py")
+
+
+def write_pins(directories: list[str | Path], target: Path = PINS_MODULE) -> dict[str, str]:
+    """Verify each model directory and write their digests, by mode, as the shipped pins."""
+    pins: dict[str, str] = {}
+    for directory in directories:
+        manifest = verify_model_dir(directory, model_digest(directory))  # files checked; the pin covers the rest
+        mode = manifest.get("mode", "html")
+        if mode in pins:
+            raise ModelError(f"{directory}: a second {mode} model; pin one model per mode")
+        pins[mode] = model_digest(directory)
+    lines = [f"    {mode!r}: {digest!r}," for mode, digest in sorted(pins.items())]
+    target.write_text(
+        '"""sha256 of the shipped models\' manifest.json, by mode (each manifest lists the sha256 of\n'
+        "its model's other files): a shipped model that does not match is refused.\n\n"
+        "Written by ``python -m classifier.artifacts pin artifacts/html artifacts/text``; run it\n"
+        'after retraining the shipped models."""\n'
+        "SHIPPED_SHA256 = {\n" + "\n".join(lines) + "\n}\n", encoding="utf-8")
+    return pins
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m classifier.artifacts pin DIR...`` or ``digest DIR...``."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m classifier.artifacts",
+                                     description="Digests of model directories, and the shipped models' pins.")
+    parser.add_argument("command", choices=("pin", "digest"),
+                        help="pin: verify the directories and write them as the shipped pins; digest: print them")
+    parser.add_argument("directories", nargs="+")
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "pin":
+            for mode, digest in write_pins(args.directories).items():
+                print(f"{mode}\t{digest}")
+            print(f"wrote {PINS_MODULE}")
+        else:
+            for directory in args.directories:
+                print(f"{model_digest(directory)}\t{directory}")
+    except ModelError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

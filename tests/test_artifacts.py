@@ -25,23 +25,29 @@ def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def edit_manifest(model_dir: Path, **changes) -> dict:
-    path = model_dir / "manifest.json"
-    manifest = json.loads(path.read_text())
+def write_manifest(model_dir: Path, manifest: dict, reseal: bool = True) -> None:
+    """Write a manifest; ``reseal`` recomputes its seal, as an editor who knows about it would."""
+    if reseal and artifacts.SEAL in manifest:
+        manifest[artifacts.SEAL] = artifacts.manifest_seal(manifest)
+    (model_dir / "manifest.json").write_text(json.dumps(manifest))
+
+
+def edit_manifest(model_dir: Path, reseal: bool = True, **changes) -> dict:
+    manifest = json.loads((model_dir / "manifest.json").read_text())
     for key, value in changes.items():
         if value is None:
             manifest.pop(key, None)
         else:
             manifest[key] = value
-    path.write_text(json.dumps(manifest))
+    write_manifest(model_dir, manifest, reseal)
     return manifest
 
 
 def rehash(model_dir: Path, name: str) -> None:
-    """Make the manifest agree with a file again (as a careless editor would)."""
+    """Make the manifest agree with a file again (as a careless but thorough editor would)."""
     manifest = json.loads((model_dir / "manifest.json").read_text())
     manifest["files"][name]["sha256"] = sha256(model_dir / name)
-    (model_dir / "manifest.json").write_text(json.dumps(manifest))
+    write_manifest(model_dir, manifest)
 
 
 def no_temp_dirs(parent: Path) -> bool:
@@ -220,7 +226,7 @@ def test_wrong_manifest_fields(html_dir, changes, words):
 def test_manifest_cannot_point_outside_the_directory(html_dir):
     manifest = json.loads((html_dir / "manifest.json").read_text())
     manifest["files"]["../text/model.npz"] = {"sha256": sha256(html_dir.parent / "text" / "model.npz")}
-    (html_dir / "manifest.json").write_text(json.dumps(manifest))
+    write_manifest(html_dir, manifest)
     message = load_error(html_dir)
     assert "not a plain file name" in message
 
@@ -228,7 +234,7 @@ def test_manifest_cannot_point_outside_the_directory(html_dir):
 def test_manifest_must_list_the_weights(html_dir):
     manifest = json.loads((html_dir / "manifest.json").read_text())
     del manifest["files"]["model.npz"]
-    (html_dir / "manifest.json").write_text(json.dumps(manifest))
+    write_manifest(html_dir, manifest)
     assert "model.npz" in load_error(html_dir)
 
 
@@ -312,3 +318,111 @@ def test_npz_archive_holds_only_arrays(tmp_path, small_model):
     target = save(small_model[0], tmp_path / "m")
     with zipfile.ZipFile(target / "model.npz") as archive:
         assert all(name.endswith(".npy") for name in archive.namelist())
+
+
+# ----- integrity: the manifest's seal, pinned digests, the shipped models' pins ---------------------
+
+@pytest.mark.parametrize("mode, changes", [
+    ("html", {"threshold": 0.9}),
+    ("html", {"threshold": 0}),
+    ("text", {"postfilter_threshold": 0.01}),
+    ("html", {"params": {"C": 1000.0}}),
+    ("html", {"mode": "text"}),
+    ("text", {"name": "another-model"}),
+])
+def test_an_edited_manifest_is_refused_naming_it(model_copy, mode, changes):
+    directory = model_copy / mode
+    edit_manifest(directory, reseal=False, **changes)
+    message = load_error(model_copy)
+    assert str(directory / "manifest.json") in message and "edited" in message
+
+
+def test_a_saved_manifest_carries_its_seal_and_loads_without_warnings(tmp_path, small_model, recwarn):
+    target = save(small_model[0], tmp_path / "m")
+    manifest = json.loads((target / "manifest.json").read_text())
+    assert manifest[artifacts.SEAL] == artifacts.manifest_seal(manifest)
+    verify_model_dir(target)
+    assert not [w for w in recwarn if "manifest_sha256" in str(w.message)]
+
+
+def test_the_seal_does_not_depend_on_layout(html_dir):
+    manifest = json.loads((html_dir / "manifest.json").read_text())
+    text = json.dumps(dict(reversed(list(manifest.items()))), indent=7, ensure_ascii=True)
+    (html_dir / "manifest.json").write_text(text)
+    verify_model_dir(html_dir)
+
+
+def test_a_manifest_without_a_seal_warns_unless_pinned(html_dir, recwarn):
+    edit_manifest(html_dir, **{artifacts.SEAL: None})
+    with pytest.warns(RuntimeWarning, match="manifest_sha256"):
+        verify_model_dir(html_dir)
+    recwarn.clear()
+    verify_model_dir(html_dir, artifacts.model_digest(html_dir))
+    assert not [w for w in recwarn if "manifest_sha256" in str(w.message)]
+
+
+def test_a_user_pins_a_model_by_its_digest(model_copy):
+    html, text = model_copy / "html", model_copy / "text"
+    pins = {"html": artifacts.model_digest(html), "text": artifacts.model_digest(text)}
+    assert load_model(html, expected_sha256=pins["html"]).models["html"].sha256 == pins["html"]
+    assert set(load_model(model_copy, expected_sha256=pins).models) == {"html", "text"}
+    with pytest.raises(ModelError, match="pinned"):
+        load_model(html, expected_sha256="0" * 64)
+    with pytest.raises(ModelError, match="pin each"):
+        load_model(model_copy, expected_sha256=pins["html"])
+    with pytest.raises(ModelError, match="no sha256 pinned for the text model"):
+        load_model(model_copy, expected_sha256={"html": pins["html"]})
+
+
+def test_a_pinned_model_refuses_a_resealed_edit(model_copy):
+    html = model_copy / "html"
+    pin = artifacts.model_digest(html)
+    edit_manifest(html, threshold=0.91)  # resealed: only the pin can tell
+    load_model(html)
+    with pytest.raises(ModelError) as info:
+        load_model(html, expected_sha256=pin)
+    assert str(html / "manifest.json") in str(info.value)
+
+
+def test_the_shipped_models_match_their_pins():
+    """Fails after the shipped models are retrained until they are pinned again:
+    python -m classifier.artifacts pin artifacts/html artifacts/text"""
+    from classifier.api import default_model_path
+    from classifier.shipped_models import SHIPPED_SHA256
+
+    root = default_model_path()
+    present = {mode for mode in ("html", "text") if (root / mode / "manifest.json").is_file()}
+    assert set(SHIPPED_SHA256) == present
+    for mode, digest in SHIPPED_SHA256.items():
+        assert artifacts.model_digest(root / mode) == digest, (
+            f"{root / mode} is not the pinned shipped model: run "
+            "python -m classifier.artifacts pin artifacts/html artifacts/text")
+
+
+def test_a_tampered_shipped_model_is_refused(tmp_path, monkeypatch):
+    import shutil
+
+    import classifier.api as api
+
+    shipped = tmp_path / "artifacts"
+    shutil.copytree(api.default_model_path(), shipped, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(api, "default_model_path", lambda: shipped)
+    path = shipped / "text" / "manifest.json"
+    path.write_text(path.read_text().replace('"threshold": 0.5', '"threshold": 0.05', 1))
+    with pytest.raises(ModelError) as info:
+        load_model()
+    assert str(path) in str(info.value)
+    with pytest.raises(ModelError):
+        load_model(shipped)
+
+
+def test_pin_command_writes_the_pins_and_digest_prints_them(model_copy, tmp_path, capsys):
+    target = tmp_path / "pins.py"
+    pins = artifacts.write_pins([model_copy / "html", model_copy / "text"], target)
+    namespace: dict = {}
+    exec(target.read_text(), namespace)
+    assert namespace["SHIPPED_SHA256"] == pins == {m: artifacts.model_digest(model_copy / m) for m in ("html", "text")}
+    assert artifacts.main(["digest", str(model_copy / "html")]) == 0
+    assert pins["html"] in capsys.readouterr().out
+    with pytest.raises(ModelError, match="second html"):
+        artifacts.write_pins([model_copy / "html", model_copy / "html"], target)

@@ -1,0 +1,9 @@
+"""sha256 of the shipped models' manifest.json, by mode (each manifest lists the sha256 of
+its model's other files): a shipped model that does not match is refused.
+
+Written by ``python -m classifier.artifacts pin artifacts/html artifacts/text``; run it
+after retraining the shipped models."""
+SHIPPED_SHA256 = {
+    'html': '919164103a0533d1b857af58f3d2061c39db517610c74b9ad574f8da9d0d2d35',
+    'text': '9afef2ebecec1ed991c842ed2266f7042adf6c653684fa4d09ea3bc781afb1ea',
+}
