@@ -16,7 +16,9 @@ from training.readers import LabelledPage  # noqa: E402
 from training.train import load_examples  # noqa: E402
 
 # A page written for these tests: a story with two advertising paragraphs inside it, which
-# the session model (trained on the synthetic sites) keeps as story.
+# the session model (trained on the synthetic sites) keeps as story. The ads carry a class of
+# their own, as served ad slots do: the model judges blocks that share the story's exact markup
+# together with it, so one reviewed page cannot split a template (see docs/training.md).
 FERRY_URL = "https://lighthouse-ledger.test/ferry"
 FERRY_PAGE = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>Ferry timetable</title></head><body>
 <div class="masthead"><ul class="links"><li><a href="/">Front page</a></li><li><a href="/t">Towns</a></li><li><a href="/w">Weather</a></li></ul></div>
@@ -24,9 +26,9 @@ FERRY_PAGE = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>Ferry ti
 <h1>Island ferry keeps its winter timetable after a crowded meeting</h1>
 <p class="dateline">Filed by the island desk</p>
 <p>The ferry operator agreed on Tuesday to keep the winter timetable for another year, after more than two hundred residents packed the village hall to ask for the early crossing to stay.</p>
-<p>Partner offer: save twenty percent on harbour view cottages this season when you book through our travel partner today.</p>
+<p class="partner-note">Partner offer: save twenty percent on harbour view cottages this season when you book through our travel partner today.</p>
 <p>Several fishermen said the early boat is the only way to reach the mainland market before the auction opens, and the school governors backed them in a short letter.</p>
-<p>Sponsored: the new lighthouse tea rooms are now open every weekend with fresh scones and a view of the bay.</p>
+<p class="partner-note">Sponsored: the new lighthouse tea rooms are now open every weekend with fresh scones and a view of the bay.</p>
 <p>The operator will publish the full timetable next month and has promised to review the fares in the spring.</p>
 </div>
 <div class="aside-box"><h3>Elsewhere on the ledger</h3><ul>
