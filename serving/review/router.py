@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -77,9 +78,11 @@ def _summary(p: PageSummary) -> PageSummaryOut:
 
 
 def _store_errors(call: Callable[[], Any]) -> Any:
-    """Run a store call; database trouble becomes a 503 (logged), never a trace."""
-    import sqlalchemy.exc
+    """Run a store call; database trouble becomes a 503 (logged), never a trace.
 
+    SQLAlchemy is not imported here: without the review extra the call itself fails
+    with 503 ``feedback_unavailable`` (see :class:`StoreHandle`), and that must pass.
+    """
     try:
         return call()
     except PageNotFound as err:
@@ -87,10 +90,18 @@ def _store_errors(call: Callable[[], Any]) -> Any:
     except SavedMeanwhile:
         raise ApiError(409, "saved_meanwhile", "someone saved this page after you opened it; open it again to "
                        "see their labels, then save yours") from None
-    except sqlalchemy.exc.OperationalError as err:
+    except Exception as err:
+        if not _database_unreachable(err):
+            raise
         log.error("feedback store: %s", err)
         raise ApiError(503, "feedback_busy", "the feedback store is busy or unreachable; retry shortly",
                        {"Retry-After": "1"}) from None
+
+
+def _database_unreachable(err: Exception) -> bool:
+    """SQLAlchemy's OperationalError, when SQLAlchemy is loaded (it is, once a store opened)."""
+    exc = sys.modules.get("sqlalchemy.exc")
+    return exc is not None and isinstance(err, exc.OperationalError)
 
 
 def review_router(model: Callable[[], StoryFilter], settings: Settings, store: StoreHandle) -> APIRouter:
