@@ -236,6 +236,19 @@ def score_inputs(spark, uris: list[str], options: BatchOptions = BatchOptions())
     return scored.select(*columns), skipped
 
 
+def local_workers_use_this_python(master: str | None) -> None:
+    """On a local master, make Spark's Python workers run this interpreter (``PYSPARK_PYTHON``,
+    unless set): run by the console script's absolute path, with the virtual environment not
+    on ``PATH``, they would start the system ``python3``, which cannot import storyfilter.
+    (The builder's ``spark.pyspark.python`` does not reach them; the variable, set before the
+    session starts, does.) A cluster's executors need their own setting."""
+    import os
+    import sys
+
+    if master is None or master.startswith("local"):
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+
+
 def build_session(master: str | None = None, app_name: str = "storyfilter batch"):
     """A SparkSession (``master`` such as ``local[4]`` or ``spark://host:7077``)."""
     check_spark()
@@ -243,6 +256,7 @@ def build_session(master: str | None = None, app_name: str = "storyfilter batch"
 
     from pyspark.sql import SparkSession
 
+    local_workers_use_this_python(master)
     builder = SparkSession.builder.appName(app_name)
     if master:
         builder = builder.master(master)

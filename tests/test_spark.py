@@ -111,6 +111,27 @@ def test_cli_engine_spark(spark, inputs, tmp_path):
     assert again.exit_code == 1 and "exists" in again.output
 
 
+def test_console_script_by_absolute_path_with_a_bare_path(inputs, tmp_path):
+    """Spark's Python workers must not fall back to the system python3, which has no storyfilter."""
+    import subprocess
+    import sys
+
+    script = Path(sys.executable).with_name("storyfilter")
+    if not script.is_file():
+        pytest.skip(f"no console script next to {sys.executable}")
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "LANG": "C.UTF-8"}
+    if os.environ.get("JAVA_HOME"):
+        env["JAVA_HOME"] = os.environ["JAVA_HOME"]
+    out = tmp_path / "bare.jsonl"
+    done = subprocess.run([str(script), "batch", str(inputs / "one.warc.gz"), "-o", str(out), "--engine", "spark",
+                           "--spark-master", "local[1]"], env=env, cwd=tmp_path, capture_output=True, text=True,
+                          timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    parts = sorted(out.glob("part-*")) if out.is_dir() else [out]  # Spark writes a folder of parts
+    rows = [json.loads(line) for part in parts for line in part.read_text(encoding="utf-8").splitlines()]
+    assert len(rows) == 4 and all(row["error"] is None for row in rows if row["story_text"] is not None)
+
+
 def test_missing_java_is_named(monkeypatch):
     from serving.spark import SparkUnavailable, check_spark
 
