@@ -1,11 +1,10 @@
 """The Dockerfile cannot be built here (no container engine); at least it must name what exists."""
 from __future__ import annotations
 
+import tomllib
 from pathlib import Path
 
 import pytest
-
-tomllib = pytest.importorskip("tomllib")  # Python 3.11+
 
 REPO = Path(__file__).resolve().parent.parent
 

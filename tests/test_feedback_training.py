@@ -5,7 +5,9 @@ from pathlib import Path
 
 import pytest
 
-pytest.importorskip("sqlalchemy")
+from extras import require
+
+require("sqlalchemy", "review")
 
 from classifier import load_model  # noqa: E402
 from classifier.errors import TrainingDataError  # noqa: E402

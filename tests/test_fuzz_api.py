@@ -13,8 +13,10 @@ from pathlib import Path
 
 import pytest
 
-pytest.importorskip("fastapi")
-schemathesis = pytest.importorskip("schemathesis")
+from extras import require
+
+require("fastapi", "serve")
+schemathesis = require("schemathesis")
 # Imported now, at collection, not lazily inside the test: pytest rewrites a plugin's modules as
 # they are imported, and once on CPython 3.11.7 that parse, run from the test, failed with
 # "SystemError: AST constructor recursion depth mismatch".

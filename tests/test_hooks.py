@@ -14,6 +14,8 @@ import tomllib
 from scrapy_site import CP1252_STORY, FIXED_STORIES, PNG, TEASERS, news_site
 from service_process import REPO, free_port, running_service
 
+from extras import require
+
 from classifier import InputError, ModelError, load_model
 from classifier.hooks import LocalHook, PageHook, RemoteHook, RemoteScoringError, make_hook, page_hints
 
@@ -33,7 +35,7 @@ def local() -> LocalHook:
 
 @pytest.fixture(scope="module")
 def service() -> Iterator[str]:
-    pytest.importorskip("fastapi")
+    require("fastapi", "serve")
     with running_service("--api-key", KEY) as base:
         yield base
 
@@ -120,7 +122,7 @@ def test_other_tools_find_the_hook_through_the_installed_entry_point():
 @pytest.mark.parametrize("transport", ["httpx", "urllib"])
 def test_remote_hook_matches_the_local_one(service, local, site, transport):
     if transport == "httpx":
-        pytest.importorskip("httpx")
+        require("httpx")
     remote = RemoteHook(service, api_key=KEY, transport=transport)
     for path, headers in (("/story/1", None), ("/story/cafe", CP1252), ("/story/broken", None)):
         page = site[path].body
@@ -206,7 +208,7 @@ FULL = {"error": {"code": "too_many_requests", "message": "worker full"}}
 @pytest.mark.parametrize("transport", ["httpx", "urllib"])
 def test_remote_hook_retries_503_and_429_only(transport):
     if transport == "httpx":
-        pytest.importorskip("httpx")
+        require("httpx")
     with scripted_service([(503, NOT_READY, 0), (429, FULL, 0), (200, RESULT, 0)]) as (url, seen):
         r = RemoteHook(url, api_key="k", transport=transport, backoff=0.01)("<p>Kept.</p>", url="http://x/a")
         assert r.story_text == "Kept." and r.blocks[0].label == "story"
@@ -231,7 +233,7 @@ def test_remote_hook_retries_503_and_429_only(transport):
 @pytest.mark.parametrize("transport", ["httpx", "urllib"])
 def test_remote_hook_read_timeout_is_not_retried(transport):
     if transport == "httpx":
-        pytest.importorskip("httpx")
+        require("httpx")
     with scripted_service([(200, RESULT, 0.6)]) as (url, seen):
         with pytest.raises(RemoteScoringError, match="did not answer"):
             RemoteHook(url, timeout=0.2, transport=transport)("<p>x</p>")

@@ -5,7 +5,9 @@ import socket
 
 import pytest
 
-pytest.importorskip("uvicorn")
+from extras import require
+
+require("uvicorn", "serve")
 from serving.protocol import set_no_delay  # noqa: E402
 
 
@@ -35,7 +37,7 @@ def test_other_sockets_are_left_alone():
 
 
 def test_the_service_runs_httptools_with_no_delay_when_installed():
-    pytest.importorskip("httptools")
+    require("httptools", "serve")
     from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
     from serving.protocol import best_protocol

@@ -11,8 +11,10 @@ from pathlib import Path
 
 import pytest
 
-pytest.importorskip("fastapi")
-httpx = pytest.importorskip("httpx")
+from extras import require
+
+require("fastapi", "serve")
+httpx = require("httpx")
 with warnings.catch_warnings():  # newer Starlette prefers another HTTP client package; httpx still works
     warnings.simplefilter("ignore")
     from fastapi.testclient import TestClient

@@ -16,9 +16,11 @@ from pathlib import Path
 
 import pytest
 
-httpx = pytest.importorskip("httpx")
-pytest.importorskip("sqlalchemy")
-sync_api = pytest.importorskip("playwright.sync_api")
+from extras import require
+
+httpx = require("httpx")
+require("sqlalchemy", "review")
+sync_api = require("playwright.sync_api")
 
 from test_feedback_training import ADS, FERRY_PAGE, FERRY_URL, STORY_STARTS  # noqa: E402
 from test_service import _running_server, _until  # noqa: E402

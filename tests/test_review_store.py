@@ -17,8 +17,10 @@ from pathlib import Path
 
 import pytest
 
-sa = pytest.importorskip("sqlalchemy")
-pytest.importorskip("alembic")
+from extras import require
+
+sa = require("sqlalchemy", "review")
+require("alembic", "review")
 
 from serving.review.export import FORMATS, export_rows  # noqa: E402
 from serving.review.store import (FeedbackStore, NewBlock, NewPage, PageNotFound,  # noqa: E402
@@ -45,7 +47,7 @@ def _run(*cmd: str) -> None:
 @pytest.fixture(scope="module")
 def postgres_url() -> Iterator[str]:
     """A throwaway PostgreSQL cluster on a free port (skipped where PostgreSQL or psycopg is missing)."""
-    pytest.importorskip("psycopg")
+    require("psycopg", "postgres")
     if not (shutil.which("initdb") and shutil.which("pg_ctl")):
         pytest.skip("PostgreSQL (initdb, pg_ctl) is not installed")
     as_user: list[str] = []

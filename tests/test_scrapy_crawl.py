@@ -14,7 +14,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
-pytest.importorskip("scrapy")
+from extras import require
+
+require("scrapy", "scrapy")
 
 from scrapy.exceptions import NotConfigured
 from scrapy_site import CLUTTER_WORDS, NAV, RELATED, TEASERS, news_site, serve_site
@@ -211,7 +213,7 @@ def test_bad_settings_fail_the_crawl_at_start(tmp_path, base_url, setting, messa
 
 @pytest.fixture(scope="module")
 def service() -> Iterator[str]:
-    pytest.importorskip("fastapi")
+    require("fastapi", "serve")
     with running_service("--api-key", KEY) as base:
         yield base
 

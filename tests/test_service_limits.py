@@ -9,8 +9,10 @@ import threading
 
 import pytest
 
-httpx = pytest.importorskip("httpx")
-pytest.importorskip("fastapi")
+from extras import require
+
+httpx = require("httpx")
+require("fastapi", "serve")
 
 from serving.middleware import BodyLimitMiddleware, InFlightLimitMiddleware, MetricsMiddleware  # noqa: E402
 from test_service import KEY, _assert_error, _running_server, _until  # noqa: E402
