@@ -39,9 +39,10 @@ from .limits import DEFAULT_LIMITS, Limits
 logger = logging.getLogger("storyfilter")
 
 _SMALL_PAGE = 4096  # characters; a page this short costs the parser little, whatever it holds
-#: Above this many ``<`` the per-tag model runs: the worst nesting below it (8,000 nested
-#: ``<div>``) costs lexbor about 0.1 s. Real pages: at most 21,646 (wcxb), median 1,884.
-_SCAN_TAGS = 8000
+#: Above this many ``<`` the per-tag model runs: the worst nesting below it (12,000 nested
+#: ``<div>``, 60 KB) costs lexbor about 0.2 s. Real pages: at most 21,646 (wcxb), median 1,884;
+#: 24 of 1,497 are above.
+_SCAN_TAGS = 12_000
 #: Options on a page above which the model runs and caps the options of each select.
 _SCAN_OPTIONS = 1000
 _MAX_OPTIONS = 1000  # per <select>: 1,000 cost lexbor about 4 ms; 40,000 cost 6 s
@@ -51,9 +52,9 @@ _MAX_OPTIONS = 1000  # per <select>: 1,000 cost lexbor about 4 ms; 40,000 cost 6
 #: keeps those texts apart. (Real pages with tables: under both.)
 _FOSTER_MEMORY = 1_800_000_000  # length x tags: about 300 MB
 _FOSTER_TIME = (167_000_000, 3333)  # length x tags over a + b x length: past 0.1 s + 2 s per MB
-#: The parser keeps at most 3 alike open formatting elements per name (40 in all); each
-#: formatting tag with attributes, not closed at once, may add one. It re-opens them before
-#: text and most tags: (40 + those) x tags above this runs the model, which counts them.
+#: The parser keeps at most 3 alike (same name and attributes) active formatting elements
+#: and re-opens them before text and most tags: (3 per name and attributes of the formatting
+#: tags not closed at once) x tags above this runs the model, which counts them.
 _SCAN_REOPEN = 300_000
 #: Elements the parser may re-open on one page before it is refused (about 35 MB, 0.05 s;
 #: real pages: at most 102 on wcxb-dev).
@@ -99,15 +100,21 @@ def _trie(words: list[str]) -> str:
     return branches[0] if len(branches) == 1 and len(words) == 1 else "(?:" + "|".join(branches) + ")"
 
 
+# The common form of an attribute: separators, a name, and ``=value`` right after it. Twice as
+# fast for the regex engine as _ATTR; a tag in any other form (a="x"b, a = "x", =a) is not
+# matched by the survey's loop and goes to the exact tokenizer (_Reader.tag).
+_PLAIN_ATTR = rf"[{_WS}/]++[^{_WS}/>=]++(?:=(?:\"[^\"]*+\"|'[^']*+'|[^{_WS}>]++))?+"
+
+
 def _tail(max_attributes: int) -> str:
-    """The rest of a tag with at most ``max_attributes`` attributes."""
-    return rf"(?>{_ATTR}){{0,{max_attributes}}}+[{_WS}/]*+(?:>|\Z)"
+    """The rest of a tag with at most ``max_attributes`` attributes, all in the common form."""
+    return rf"(?:{_PLAIN_ATTR}){{0,{max_attributes}}}+[{_WS}/]*+(?:>|\Z)"
 
 
 def _simple_svg(max_attributes: int) -> str:
     """An <svg> holding nothing that could leave foreign content or change tokenization."""
     tail = _tail(max_attributes)
-    open_tail = rf"(?>{_ATTR}){{0,{max_attributes}}}+[{_WS}]*+(?<!/)>"  # not self-closed
+    open_tail = rf"(?:{_PLAIN_ATTR}){{0,{max_attributes}}}+[{_WS}]*+(?<!/)>"  # not self-closed
     # (One alternative per name: back-references in possessive loops trip CPython 3.11's re.)
     text_only = "|".join(rf"<{t}{_END_NAME}{open_tail}[^<]*+</{t}[{_WS}]*+>" for t in ("style", "title", "desc"))
     return (rf"<svg{_END_NAME}{open_tail}(?:[^<]++|{_COMMENT}|{text_only}"
@@ -132,10 +139,12 @@ def _survey_pattern(max_attributes: int, is_bytes: bool, ambiguous: bool) -> re.
     """
     tail = _tail(max_attributes)
     formatting = _trie(list(_FORMATTING))
-    stops = rf"(?:{_trie(list(_RAW + _AMBIGUOUS + ('option', 'table')))}{_END_NAME}|{formatting}[{_WS}/>])"
-    start = rf"<(?!{stops}){_NAME}{tail}"
+    names = _RAW + _AMBIGUOUS + ("option", "table")
+    stops = rf"(?:{_trie(list(names))}{_END_NAME}|{formatting}[{_WS}/>])"
+    firsts = "".join(sorted({name[0] for name in names + _FORMATTING}))
+    start = rf"<(?!(?=[{firsts}]){stops}){_NAME}{tail}"  # (one class test for most names)
     end = rf"</{_NAME}{tail}"
-    closed = "|".join(rf"<{f}(?:[{_WS}/]{tail}|>)[^<]*+</{f}[{_WS}]*+>" for f in _FORMATTING)
+    closed = "|".join(rf"<{f}{_END_NAME}{tail}[^<]*+</{f}[{_WS}]*+>" for f in _FORMATTING)
     special = [_simple_svg(max_attributes), _simple_select(max_attributes), closed]
     if not ambiguous:
         script = (rf"<script{_END_NAME}{tail}(?:[^<]++|<(?!/script[{_WS}/>]|!--))*+"
@@ -314,8 +323,11 @@ class _Survey:
 
     options: int = 0
     first_table: int = -1
-    formatting: int = 0  # without attributes (the parser keeps 3 alike per name: 40 in all)
-    formatting_with_attributes: int = 0
+    formatting: dict = field(default_factory=dict)  # (name, attributes) -> tags not closed at once
+
+    def reopenable(self) -> int:
+        """At most how many formatting elements the parser can hold active at once."""
+        return sum(min(3, count) for count in self.formatting.values())
 
 
 def _survey(reader: _Reader) -> _Survey:
@@ -350,10 +362,8 @@ def _survey(reader: _Reader) -> _Survey:
             if survey.first_table < 0:
                 survey.first_table = tag.start
         elif name in _FORMATTING_SET:
-            if tag.attrs_text:
-                survey.formatting_with_attributes += 1
-            else:
-                survey.formatting += 1
+            key = (name, tag.attrs_text)
+            survey.formatting[key] = survey.formatting.get(key, 0) + 1
 
 
 _FORMATTING_SET = frozenset(_FORMATTING)
@@ -794,8 +804,7 @@ def _needs_model(html: str | bytes, tags: int, survey: _Survey) -> bool:
         size = length * html.count(b"<" if isinstance(html, bytes) else "<", survey.first_table)
         if size > _FOSTER_MEMORY or size > _FOSTER_TIME[0] + _FOSTER_TIME[1] * length:
             return True
-    reopenable = min(40, survey.formatting) + survey.formatting_with_attributes
-    return reopenable * tags > _SCAN_REOPEN
+    return survey.reopenable() * tags > _SCAN_REOPEN
 
 
 _MESSAGES = {
