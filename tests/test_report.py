@@ -147,10 +147,10 @@ def test_format_table_sections_rows_and_numbers(scores):
     story_row = next(row for row in all_rows if row.startswith("storyfilter"))
     keep_row = next(row for row in all_rows if row.startswith("keep-everything"))
     assert story_row.split()[1:] == [
-        "3", "0.5000", "0.4667", "0.5333", "0.3667", "0.5714", "0.6000", "0.3000", "0.8000",
+        "3", "0.5000", "0.4667", "0.5333", "0.3667", "0.5714", "0.6000", "0.3000", "-", "-", "0.8000",
     ]
     # keep-everything has no snippets and no block labels: "-" where undefined
-    assert keep_row.split()[1:] == ["2", "0.5000", "0.5000", "0.5000", "0.5000", "-", "-", "1.0000", "-"]
+    assert keep_row.split()[1:] == ["2", "0.5000", "0.5000", "0.5000", "0.5000", "-", "-", "1.0000", "-", "-", "-"]
 
     # keep-everything has no forum pages: a row of dashes in that section
     forum_rows = lines[lines.index("== forum ==") + 3:]

@@ -28,6 +28,7 @@ from classifier.text_segmenter import segment_text
 
 from .alignment import align_labels
 from .augment import augment_pages
+from .comments import comment_mask
 from .readers import GoldPage, LabelledPage
 from .teasers import teaser_mask
 
@@ -45,14 +46,22 @@ class Examples:
     train_only: list[bool] = field(default_factory=list)
     #: Other renderings of the same pages, index for index, scored out of fold but never trained on.
     views: dict[str, "Examples"] = field(default_factory=dict)
+    #: Readers' comment blocks outside the gold story (training.comments), like ``teasers``.
+    comments: list[list[bool]] = field(default_factory=list)
 
     def is_train_only(self, i: int) -> bool:
         """True when page ``i`` is for training only (readers that predate the flag leave it empty)."""
         return bool(self.train_only) and self.train_only[i]
 
+    def comment_mask(self, i: int) -> list[bool]:
+        """Page ``i``'s comment blocks (none for readers that do not mark them)."""
+        return self.comments[i] if i < len(self.comments) else [False] * len(self.pages[i])
+
     def extend(self, other: "Examples", start: int = 0, stop: int | None = None) -> None:
         """Append ``other``'s pages ``start:stop`` (not its views)."""
         pick = slice(start, stop)
+        self.comments += [[False] * len(p) for p in self.pages[len(self.comments):]]  # pages appended without a mask
+        self.comments += [other.comment_mask(i) for i in range(len(other.pages))[pick]]
         self.pages += other.pages[pick]
         self.labels += other.labels[pick]
         self.groups += other.groups[pick]
@@ -134,39 +143,47 @@ def build_examples(pages: Sequence[GoldPage], mode: str = "html", seed: int = 0,
             blocks = page_html_blocks(page)
             labels = align_labels(blocks, page.main_text)
             teasers = teaser_mask(blocks, labels)
+            comments = comment_mask(blocks, labels, page.page_type)
             if mode == "text":
-                _add_page(extract, page, *extract_view(blocks, labels, teasers, view_rng), train_only=train_only)
+                _add_page(extract, page, *extract_view(blocks, labels, teasers, view_rng, comments),
+                          train_only=train_only)
                 blocks = segment_text(render_as_text(blocks, rng.choice(TEXT_STYLES)))
         else:
             blocks = segment_text(page.text or "")
             labels = align_labels(blocks, page.main_text)
             teasers = teaser_mask(blocks, labels)
+            comments = comment_mask(blocks, labels, page.page_type)
             if mode == "text":
-                _add_page(extract, page, blocks, labels, teasers, train_only=train_only)
+                _add_page(extract, page, blocks, labels, teasers, comments, train_only=train_only)
         # A page with no blocks stays in: it scores 0 in evaluation, as it should.
-        _add_page(out, page, blocks, labels, teasers, train_only=train_only)
+        _add_page(out, page, blocks, labels, teasers, comments, train_only=train_only)
     if mode == "text":
         out.views["extract"] = extract
     return out
 
 
 def _add_page(examples: Examples, page: GoldPage, blocks: list[Block], labels: list[int],
-              teasers: list[bool], train_only: bool = False) -> None:
+              teasers: list[bool], comments: list[bool], train_only: bool = False) -> None:
     examples.pages.append(blocks)
     examples.labels.append(labels)
     examples.teasers.append(teasers)
+    examples.comments.append(comments)
     examples.train_only.append(train_only)
     examples.groups.append(page.domain)
     examples.sources.append(page)
 
 
 def extract_view(blocks: Sequence[Block], labels: Sequence[int], teasers: Sequence[bool],
-                 rng: random.Random) -> tuple[list[Block], list[int], list[bool]]:
-    """The page as an extractor's text output: the story and a sample of the clutter, as text blocks."""
+                 rng: random.Random, comments: Sequence[bool]) -> tuple[list[Block], list[int], list[bool], list[bool]]:
+    """The page as an extractor's text output: the story and a sample of the clutter, as text blocks.
+
+    Returns the blocks, their labels, teaser mask and comment mask.
+    """
     keep = extractor_sample(labels, rng)
     kept = [b for b, k in zip(blocks, keep) if k]
     text_blocks = segment_text(render_as_text(kept, rng.choice(("lines", "blank-lines"))))
-    return (text_blocks, [y for y, k in zip(labels, keep) if k], [t for t, k in zip(teasers, keep) if k])
+    return (text_blocks, [y for y, k in zip(labels, keep) if k], [t for t, k in zip(teasers, keep) if k],
+            [c for c, k in zip(comments, keep) if k])
 
 
 def labelled_examples(pages: Sequence[LabelledPage], mode: str = "html") -> Examples:

@@ -97,7 +97,7 @@ def lean(examples: Examples) -> Examples:
                              with_snippets=list(getattr(source, "with_snippets", []) or []),
                              without_snippets=list(getattr(source, "without_snippets", []) or []))
     out = Examples(examples.pages, examples.labels, examples.groups, [slim(s) for s in examples.sources],
-                   examples.teasers, examples.train_only)
+                   examples.teasers, examples.train_only, comments=examples.comments)
     out.views = {name: lean(view) for name, view in examples.views.items()}
     return out
 

@@ -202,7 +202,10 @@ class PageScore:
 
     Block counts are None when the page has no block labels.  Teaser
     characters count text of recommendation widgets on the page
-    (``teaser_chars_total``) and how much of it the system kept.
+    (``teaser_chars_total``) and how much of it the system kept; comment
+    characters the same for readers' comments (``training.comments``).
+    ``words_kept`` counts the words of the system's output and
+    ``comment_words_kept`` those of them that come from comment blocks.
     """
 
     page_id: str
@@ -220,6 +223,10 @@ class PageScore:
     block_fn: int | None = None
     teaser_chars_total: int = 0
     teaser_chars_kept: int = 0
+    comment_chars_total: int = 0
+    comment_chars_kept: int = 0
+    words_kept: int = 0
+    comment_words_kept: int = 0
 
     @property
     def has_blocks(self) -> bool:
@@ -239,9 +246,12 @@ def score_page(
     *,
     teaser_chars_total: int = 0,
     teaser_chars_kept: int = 0,
+    comment_chars_total: int = 0,
+    comment_chars_kept: int = 0,
+    comment_words_kept: int = 0,
     shingle_n: int = 4,
 ) -> PageScore:
-    """Score one page: word and shingle overlap, snippets, blocks, teaser leak.
+    """Score one page: word and shingle overlap, snippets, blocks, teaser and comment leak.
 
     ``y_true`` and ``y_pred`` (block labels, story = 1) go together: give both
     or neither.  Texts are tokenised and normalised once.
@@ -251,6 +261,10 @@ def score_page(
     if not 0 <= teaser_chars_kept <= teaser_chars_total:
         raise ValueError(
             f"need 0 <= teaser_chars_kept ({teaser_chars_kept}) <= teaser_chars_total ({teaser_chars_total})"
+        )
+    if not 0 <= comment_chars_kept <= comment_chars_total:
+        raise ValueError(
+            f"need 0 <= comment_chars_kept ({comment_chars_kept}) <= comment_chars_total ({comment_chars_total})"
         )
     pred_words = tokenize_words(predicted_text)
     gold_words = tokenize_words(gold_text)
@@ -281,4 +295,8 @@ def score_page(
         block_fn=fn,
         teaser_chars_total=teaser_chars_total,
         teaser_chars_kept=teaser_chars_kept,
+        comment_chars_total=comment_chars_total,
+        comment_chars_kept=comment_chars_kept,
+        words_kept=len(pred_words),
+        comment_words_kept=comment_words_kept,
     )

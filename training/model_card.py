@@ -5,8 +5,9 @@ from typing import Any
 
 from .report import protocol_rows
 
-_HEADER = ["| system | pages | word F1 | without leaked | teaser leak | P | R | shingle F1 | with kept | block F1 |",
-           "|---|---|---|---|---|---|---|---|---|---|"]
+_HEADER = ["| system | pages | word F1 | without leaked | teaser leak | comment leak | comment words | P | R | "
+           "shingle F1 | with kept | block F1 |",
+           "|---|---|---|---|---|---|---|---|---|---|---|---|"]
 
 
 def _row(name: str, g: dict[str, Any]) -> str:
@@ -14,7 +15,8 @@ def _row(name: str, g: dict[str, Any]) -> str:
         value = g.get(key)
         return "-" if value is None else f"{value:.3f}"
     return (f"| {name} | {g.get('pages', 0)} | {f('word_f1')} | {f('without_leaked')} | {f('teaser_leak')} | "
-            f"{f('word_precision')} | {f('word_recall')} | {f('shingle_f1')} | {f('with_kept')} | {f('block_f1')} |")
+            f"{f('comment_leak')} | {f('comment_words')} | {f('word_precision')} | {f('word_recall')} | "
+            f"{f('shingle_f1')} | {f('with_kept')} | {f('block_f1')} |")
 
 
 def metrics_table(cv: dict[str, Any]) -> str:
@@ -138,7 +140,9 @@ def render_model_card(manifest: dict[str, Any], command: str) -> str:
         parts += ["", "## Cross-validation vs hold-out",
                   "Page word F1 is the mean over pages of bag-of-words F1 against the gold main text; "
                   "`without` leaked is the share of clutter snippets found in the output; teaser leak is the "
-                  "share of recommendation-widget text that survives.", "", protocol_table(cv, ho)]
+                  "share of recommendation-widget text that survives; comment leak the share of readers' comment "
+                  "text that survives, and comment words the share of the output's words that come from "
+                  "comments (on article pages the target is at most 1%).", "", protocol_table(cv, ho)]
     if cv:
         parts += ["", "## Cross-validated results by page type", "", metrics_table(cv), *sweep_table(cv)]
     if ho and ho.get("systems"):

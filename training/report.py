@@ -7,12 +7,16 @@ A *summary* (from :func:`summarize`) is a JSON-serialisable dict::
 where a GROUP holds the page count, mean word precision/recall/F1 and mean
 shingle F1 over pages, the share of "with" snippets kept and "without"
 snippets leaked (pooled over pages), block precision/recall/F1 micro-averaged
-from the pages' tp/fp/fn, and the teaser leak (kept teaser characters over
-all teaser characters).  Shares that have nothing to divide are None.
+from the pages' tp/fp/fn, the teaser leak (kept teaser characters over
+all teaser characters), the comment leak (the same for readers' comments) and
+the comment words (the share of the output's words that come from comments;
+on article pages the story should hold at most 1%).  Shares that have nothing
+to divide are None.
 A *report* maps system names to summaries (:func:`compare_report`) and
 :func:`format_table` renders it as plain fixed-width text; :func:`format_protocol`
 renders a whole evaluation (cross-validation beside the hold-out).
-Teaser leak sits next to word F1 and the `without` leak in every rendering.
+Teaser leak sits next to word F1 and the `without` leak in every rendering,
+comment leak and comment words next to it in the tables.
 """
 
 from __future__ import annotations
@@ -48,6 +52,10 @@ def _group(scores: Sequence[PageScore]) -> dict[str, Any]:
     without_total = sum(s.without_total for s in scores)
     teaser_kept = sum(s.teaser_chars_kept for s in scores)
     teaser_total = sum(s.teaser_chars_total for s in scores)
+    comment_kept = sum(s.comment_chars_kept for s in scores)
+    comment_total = sum(s.comment_chars_total for s in scores)
+    comment_words = sum(s.comment_words_kept for s in scores)
+    words = sum(s.words_kept for s in scores)
 
     blocked = [s for s in scores if s.block_tp is not None]
     block: dict[str, Any] = {
@@ -89,6 +97,12 @@ def _group(scores: Sequence[PageScore]) -> dict[str, Any]:
         "teaser_chars_kept": teaser_kept,
         "teaser_chars_total": teaser_total,
         "teaser_leak": _share(teaser_kept, teaser_total),
+        "comment_chars_kept": comment_kept,
+        "comment_chars_total": comment_total,
+        "comment_leak": _share(comment_kept, comment_total),
+        "comment_words_kept": comment_words,
+        "words_kept": words,
+        "comment_words": _share(comment_words, words),
     }
 
 
@@ -128,6 +142,8 @@ _COLUMNS: tuple[tuple[str, str, bool], ...] = (
     ("with kept", "with_kept", False),
     ("without leaked", "without_leaked", False),
     ("teaser leak", "teaser_leak", False),
+    ("comment leak", "comment_leak", False),
+    ("comment words", "comment_words", False),
     ("block F1", "block_f1", False),
 )
 _OVERALL = "all"

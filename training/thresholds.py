@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from .dataset import Examples
-from .metrics import PageScore, score_page
+from .metrics import PageScore, score_page, tokenize_words
 
 #: Thresholds that let through more than this share of `without` snippets are not chosen.
 MAX_WITHOUT_LEAK = 0.05
@@ -24,6 +24,9 @@ def page_score(examples: Examples, i: int, kept: Sequence[bool]) -> PageScore:
     teasers = examples.teasers[i] if examples.teasers else [False] * len(blocks)
     teaser_total = sum(len(b.text) for b, t in zip(blocks, teasers) if t)
     teaser_kept = sum(len(b.text) for b, t, k in zip(blocks, teasers, kept) if t and k)
+    comments = examples.comment_mask(i)
+    comment_total = sum(len(b.text) for b, c in zip(blocks, comments) if c)
+    comment_kept = [b.text for b, c, k in zip(blocks, comments, kept) if c and k]
     gold = getattr(source, "main_text", None)
     if gold is None:
         gold = "\n".join(b.text for b, y in zip(blocks, labels) if y)
@@ -31,7 +34,9 @@ def page_score(examples: Examples, i: int, kept: Sequence[bool]) -> PageScore:
         page_id=source.id, page_type=getattr(source, "page_type", "unknown"), predicted_text=text,
         gold_text=gold, with_snippets=getattr(source, "with_snippets", []),
         without_snippets=getattr(source, "without_snippets", []), y_true=labels,
-        y_pred=[int(k) for k in kept], teaser_chars_total=teaser_total, teaser_chars_kept=teaser_kept)
+        y_pred=[int(k) for k in kept], teaser_chars_total=teaser_total, teaser_chars_kept=teaser_kept,
+        comment_chars_total=comment_total, comment_chars_kept=sum(len(t) for t in comment_kept),
+        comment_words_kept=sum(len(tokenize_words(t)) for t in comment_kept))
 
 
 def score_examples(examples: Examples, scores: Sequence[np.ndarray],
