@@ -11,6 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import REPO
+from classifier.artifacts import SEAL, manifest_seal
 from serving.cli import main
 from synthetic import labelled_rows
 
@@ -395,6 +396,7 @@ def test_extract_extracted_uses_the_post_filter_threshold(model_copy, unseen_pag
     manifest_path = model_copy / "text" / "manifest.json"
     manifest = json.loads(manifest_path.read_text())
     manifest["postfilter_threshold"] = 1.0
+    manifest[SEAL] = manifest_seal(manifest)  # a deliberate edit, sealed again (an unsealed one is refused)
     manifest_path.write_text(json.dumps(manifest))
     path = tmp_path / "page.txt"
     path.write_text(unseen_pages[1].text, encoding="utf-8")
