@@ -63,7 +63,8 @@ _STRUCTURE = (
        "log_blocks", "log_chars", "log_mean_chars", "log_median_chars", "blocks_short",
        "text_links", "blocks_mostly_links", "text_mostly_links",
        "log_long", "blocks_long", "text_long", "log_long_runs", "log_longest_run", "text_longest_run",
-       "longest_run_start", "longest_run_end",
+       "longest_run_start", "longest_run_end", "log_short_runs", "blocks_short_runs", "blocks_mid",
+       "long_after_short",
        "log_groups", "blocks_repeated", "log_biggest_group", "text_biggest_group", "text_top_group",
        "log_chars_top_group", "log_post_groups", "text_post_groups", "log_link_groups", "text_link_groups",
        "headings_repeated_linked", "log_mean_depth", "depth_spread", "containers_per_block",
@@ -238,6 +239,14 @@ def page_type_features(blocks: Sequence[Block]) -> np.ndarray:
               float(run_chars[best] / total), starts[best] / n, ends[best] / n]
     else:
         f += [0.0] * 5
+    # shapes that text mode keeps: runs of short lines (menus, lists), mid-length blocks (teasers,
+    # short posts), long blocks right after a short one (a post under its author line)
+    short = chars < 40
+    s_starts, s_ends = _runs(short)
+    menus = (s_ends - s_starts) >= 3
+    f += [math.log1p(int(menus.sum())), float((s_ends - s_starts)[menus].sum() / n),
+          float(((chars >= 80) & (chars < LONG_CHARS)).mean()),
+          float((long[1:] & short[:-1]).sum() / max(int(long.sum()), 1))]
     # repeated templates
     groups = path_groups(blocks)
     sizes = np.bincount(groups)
@@ -315,7 +324,7 @@ class PageTypeModel:
     FORMAT = "storyfilter-page-type"
     VERSION = 1
 
-    def __init__(self, C: float = 0.3, class_weight: str | None = "balanced", max_iter: int = 3000) -> None:
+    def __init__(self, C: float = 0.03, class_weight: str | None = "balanced", max_iter: int = 3000) -> None:
         self.C = C
         self.class_weight = class_weight
         self.max_iter = max_iter
