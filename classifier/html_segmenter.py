@@ -148,10 +148,20 @@ def segment_html(html: str | bytes, limits: Limits = DEFAULT_LIMITS, *,
     saves a copy. The markup is bounded by :func:`guard_markup` before it is parsed.
     Raises :class:`InputError` for binary bytes.
     """
+    return segment_tree(parse_html(html, limits, encoding=encoding), limits)
+
+
+def parse_html(html: str | bytes, limits: Limits = DEFAULT_LIMITS, *,
+               encoding: str | None = None) -> LexborHTMLParser:
+    """Decode (if bytes), bound (:func:`guard_markup`) and parse a page: the one tree that
+    both the blocks and the page's metadata are read from."""
     if isinstance(html, (bytes, bytearray, memoryview)):
         html, _ = decode_for_parser(html, encoding)
-    html = guard_markup(html, limits)
-    tree = LexborHTMLParser(html)
+    return LexborHTMLParser(guard_markup(html, limits))
+
+
+def segment_tree(tree: LexborHTMLParser, limits: Limits = DEFAULT_LIMITS) -> list[Block]:
+    """The blocks of an already parsed page (:func:`parse_html`), in reading order."""
     start = tree.body or tree.root
     if start is None:
         return []
