@@ -269,7 +269,9 @@ def test_random_bytes_are_binary():
 def test_reject_binary_false_decodes_anyway():
     data = random.Random(4).randbytes(5000)
     text, codec = decode_bytes(data, reject_binary=False)
-    assert isinstance(text, str) and codec
+    assert codec == "cp1252"  # no BOM, not UTF-8, no declaration: the Western fallback
+    assert len(text) == len(data) and text == data.decode("cp1252", errors="replace")
+    assert text.count("\ufffd") == sum(data.count(bytes([b])) for b in (0x81, 0x8D, 0x8F, 0x90, 0x9D))
 
 
 def test_a_stray_nul_or_control_byte_does_not_make_text_binary():

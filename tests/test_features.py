@@ -84,4 +84,12 @@ def test_model_saved_with_fewer_shape_features_still_loads_and_scores(trained_mo
     old = classifier_from_state(old_arrays, old_config)
     page = segment_text("A headline\nThe first paragraph of the story is here and it is long enough.\nMore")
     assert old.shape_columns_.tolist() == [i for i in range(len(SHAPE_NAMES)) if SHAPE_NAMES[i] != "leading_headline"]
-    assert old.page_scores([page])[0].shape == full.page_scores([page])[0].shape == (3,)
+    old_scores = old.page_scores([page])[0]
+    assert old_scores.shape == (3,)
+    # The old model is the full one with that feature's weight at zero: the same scores, value for value.
+    zeroed_arrays = dict(arrays)
+    zeroed_arrays["stage1_coef"] = arrays["stage1_coef"].copy()
+    zeroed_arrays["stage1_coef"][n_text + dropped] = 0.0
+    zeroed = classifier_from_state(zeroed_arrays, config)
+    np.testing.assert_allclose(old_scores, zeroed.page_scores([page])[0], rtol=0, atol=1e-12)
+    assert not np.allclose(old_scores, 0.5)
