@@ -19,15 +19,18 @@ from .blocks import Block
 from .decoding import decode_bytes, looks_binary_text, utf8_safe
 from .arguments import check_threshold
 from .errors import InputError, LimitError, ModelError
+from .comment_threads import Comment, group_comments
+from .heads import Heads, load_heads
 from .html_segmenter import segment_html
 from .limits import DEFAULT_LIMITS, Limits
 from .model import BlockClassifier, classifier_from_state
 from .result import FilterResult, ScoredBlock
+from .roles import comment_flags, guess_page_type
 from .sniff import looks_like_html
 from .text_segmenter import segment_text
 
 MODES = ("html", "text")
-_STORY, _BOILERPLATE = "story", "boilerplate"
+_STORY, _BOILERPLATE, _COMMENT = "story", "boilerplate", "comment"
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,7 @@ class LoadedModel:
     path: Path
     postfilter_threshold: float | None = None  # for text another extractor already cleaned
     sha256: str = ""  # of its manifest.json: the digest that pins it (artifacts.model_digest)
+    heads: Heads = Heads()  # page-type and comment heads, where the directory has them
 
 
 def default_model_path() -> Path:
@@ -66,7 +70,7 @@ def load_model_directory(path: str | Path, expected_sha256: str | None = None) -
                        version=str(manifest.get("version", "0")),
                        threshold=float(manifest.get("threshold", 0.5)), manifest=manifest, path=path,
                        postfilter_threshold=_optional_float(manifest.get("postfilter_threshold")),
-                       sha256=model_digest(path))
+                       sha256=model_digest(path), heads=load_heads(path, manifest))
 
 
 def _optional_float(value: Any) -> float | None:
@@ -149,8 +153,9 @@ class StoryFilter:
         return model.threshold
 
     def score_pages(self, pages: list[list[Block]], mode: str, threshold: float | None = None,
-                    extracted: bool = False) -> list[FilterResult]:
-        """Score many pages in one vectorised model call (``extracted``: see :meth:`filter_text`)."""
+                    extracted: bool = False, comments: bool = False) -> list[FilterResult]:
+        """Score many pages in one vectorised model call (``extracted``: see :meth:`filter_text`;
+        ``comments``: see :meth:`filter`)."""
         model = self.model_for(mode)
         cut = self.cut_for(mode, threshold, extracted)
         scores = model.classifier.page_scores(pages) if any(pages) else [[] for _ in pages]
@@ -160,43 +165,64 @@ class StoryFilter:
             scored = [ScoredBlock(b.index, b.text, _STORY if s >= cut else _BOILERPLATE, s, b.kind, b.path)
                       for b, s in zip(blocks, values)]
             story = "\n\n".join(b.text for b in scored if b.label == "story")
+            found = None
+            if comments:
+                scored, found = _comment_role(model, blocks, scored)
             results.append(FilterResult(story_text=story, blocks=scored, mode=mode, model_name=model.name,
-                                        model_version=model.version, threshold=cut))
+                                        model_version=model.version, threshold=cut, comments=found))
         return results
 
     def filter_html(self, html: str | bytes, url: str | None = None, threshold: float | None = None,
-                    encoding: str | None = None) -> FilterResult:
+                    encoding: str | None = None, comments: bool = False) -> FilterResult:
         """Keep the story of an HTML page. ``encoding`` is the transport charset, if known.
 
         ``url`` is accepted for the record and for future site-aware models; the
         default models do not use it.
         """
-        return self.score_blocks(self.html_blocks(html, encoding), "html", threshold)
+        return self.score_pages([self.html_blocks(html, encoding)], "html", threshold, comments=comments)[0]
 
     def filter_text(self, text: str | bytes, threshold: float | None = None,
-                    encoding: str | None = None, extracted: bool = False) -> FilterResult:
+                    encoding: str | None = None, extracted: bool = False, comments: bool = False) -> FilterResult:
         """Keep the story lines of plain text (one paragraph a line, blank lines allowed).
 
         ``extracted=True`` says the text is another extractor's output (trafilatura,
         resiliparse...), already mostly story: the model's post-filter threshold is
         used, picked in training on text rendered that way, so a clean story is not cut.
         """
-        return self.score_pages([self.text_blocks(text, encoding)], "text", threshold, extracted)[0]
+        return self.score_pages([self.text_blocks(text, encoding)], "text", threshold, extracted, comments)[0]
 
     def filter(self, page: str | bytes, mode: str = "auto", url: str | None = None,
                threshold: float | None = None, encoding: str | None = None,
-               extracted: bool = False) -> FilterResult:
+               extracted: bool = False, comments: bool = False) -> FilterResult:
         """Filter a page given as HTML or text; ``mode="auto"`` tells them apart.
 
-        ``extracted`` applies to text (see :meth:`filter_text`).
+        ``extracted`` applies to text (see :meth:`filter_text`). ``comments=True`` also
+        finds readers' comments among the blocks left out of the story (``result.comments``,
+        blocks labelled "comment"; none on forum pages, whose posts are the content); it
+        costs about as much again as scoring, so it is off by default.
         """
         if mode == "auto":
             mode = detect_mode(page, encoding)
         if mode == "html":
-            return self.filter_html(page, url=url, threshold=threshold, encoding=encoding)
+            return self.filter_html(page, url=url, threshold=threshold, encoding=encoding, comments=comments)
         if mode == "text":
-            return self.filter_text(page, threshold=threshold, encoding=encoding, extracted=extracted)
+            return self.filter_text(page, threshold=threshold, encoding=encoding, extracted=extracted,
+                                    comments=comments)
         raise ValueError(f"mode must be auto, html or text, got {mode!r}")
+
+
+def _comment_role(model: LoadedModel, blocks: list[Block], scored: list[ScoredBlock]
+                  ) -> tuple[list[ScoredBlock], list[Comment]]:
+    """Blocks outside the story that the comment head marks become "comment"; their posts.
+
+    A model without a comment head finds none (an empty list: asked for, nothing found).
+    """
+    story = [b.label == _STORY for b in scored]
+    flags = comment_flags(model.heads, blocks, story, guess_page_type(model.heads, blocks))
+    if not flags or not any(flags):
+        return scored, []
+    scored = [b._replace(label=_COMMENT) if flag else b for b, flag in zip(scored, flags)]
+    return scored, group_comments(blocks, flags)
 
 
 def detect_mode(page: str | bytes, encoding: str | None = None) -> str:

@@ -147,6 +147,32 @@ def save_model_dir(directory: str | Path, arrays: dict[str, np.ndarray], config:
     return target
 
 
+def add_model_files(directory: str | Path, contents: dict[str, bytes]) -> dict[str, Any]:
+    """Add (or replace) files of a saved model directory and reseal its manifest; returns it.
+
+    For parts fitted after the model itself (the page-type and comment heads). The
+    directory is verified first, each file is written to a temporary name and
+    renamed, and the manifest goes last, so an interrupted call leaves either the old
+    model or the new one listed. The model's digest changes: re-pin it.
+    """
+    directory = Path(directory)
+    manifest = verify_model_dir(directory)
+    for name in contents:
+        if name in (MANIFEST, WEIGHTS, CONFIG) or Path(name).name != name:
+            raise ValueError(f"cannot add {name!r} to a model directory")
+    for name, data in contents.items():
+        temporary = directory / f".{name}.tmp"
+        temporary.write_bytes(data)
+        os.replace(temporary, directory / name)
+        manifest["files"][name] = {"sha256": sha256_file(directory / name), "bytes": len(data)}
+    manifest.pop(SEAL, None)
+    manifest[SEAL] = manifest_seal(manifest)
+    temporary = directory / f".{MANIFEST}.tmp"
+    temporary.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    os.replace(temporary, directory / MANIFEST)
+    return manifest
+
+
 def read_manifest(directory: str | Path) -> dict[str, Any]:
     """The manifest of a model directory, or a ModelError naming what is wrong."""
     directory = Path(directory)

@@ -37,6 +37,7 @@ import unicodedata
 import zlib
 from collections.abc import Sequence
 from functools import lru_cache
+from itertools import repeat
 from typing import Any
 
 import numpy as np
@@ -85,8 +86,8 @@ _SENTENCE_END = frozenset(".!?。！？؟।")
 # bits of the character table
 _NUMBER, _CURRENCY, _SPACE, _CODE, _DIGIT = 1, 2, 4, 8, 16
 _BUCKET_CACHE: dict[str, int] = {}
-_TUPLE_CACHE: dict[tuple[str, ...], np.ndarray] = {}
 _CACHE_SIZE = 1 << 16
+_LEVEL_SHIFT, _FORM_SHIFT = 9, 11  # DOM_BUCKETS fits below bit 9
 
 
 @lru_cache(maxsize=1)
@@ -107,30 +108,60 @@ def _char_table() -> np.ndarray:
     return table
 
 
-def _bucket(token: str) -> int:
-    """A stable bucket for a DOM word (crc32: the same on every run and machine, unlike ``hash``)."""
+def _token_code(token: str) -> int:
+    """A DOM word's code: its stable bucket (crc32: the same on every run and machine, unlike
+    ``hash``) in the low bits, its heading level (1, 2, 3 for h3-h6) and whether it names a
+    form or button above them; cached."""
     if len(_BUCKET_CACHE) >= _CACHE_SIZE:
         _BUCKET_CACHE.clear()
-    b = _BUCKET_CACHE[token] = zlib.crc32(token.encode("utf-8", "surrogatepass")) % DOM_BUCKETS
-    return b
+    level = min(int(token[5]), 3) if len(token) == 6 and token.startswith("tag_h") and token[5] in "123456" else 0
+    code = zlib.crc32(token.encode("utf-8", "surrogatepass")) % DOM_BUCKETS
+    code |= (level << _LEVEL_SHIFT) | ((token in ("form", "button")) << _FORM_SHIFT)
+    _BUCKET_CACHE[token] = code
+    return code
 
 
-def _tuple_info(tokens: tuple[str, ...]) -> tuple[np.ndarray, bool, int]:
-    """One block's DOM words: their distinct buckets, whether a form or button holds the block, and
-    its heading level (1, 2, 3 for h3-h6, 0 for none); cached, as pages repeat their token tuples."""
-    out = _TUPLE_CACHE.get(tokens)
-    if out is None:
-        get = _BUCKET_CACHE.get
-        found = {get(t) for t in tokens}
-        if None in found:
-            found = {get(t) if get(t) is not None else _bucket(t) for t in tokens}
-        form = "form" in tokens or "button" in tokens
-        level = next((min(int(t[5]), 3) for t in tokens if len(t) == 6 and t.startswith("tag_h")
-                      and t[5] in "123456"), 0)
-        if len(_TUPLE_CACHE) >= _CACHE_SIZE // 8:
-            _TUPLE_CACHE.clear()
-        out = _TUPLE_CACHE[tokens] = (np.fromiter(found, dtype=np.int64, count=len(found)), form, level)
-    return out
+def dom_word_buckets(blocks: Sequence[Block]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The DOM words of every block, hashed: ``(slot, owner, bucket, form, level)``.
+
+    Sibling blocks share one token tuple, so the distinct tuples are read once:
+    ``slot[i]`` is block i's tuple (-1 for none); ``owner``/``bucket`` list each
+    tuple's distinct buckets; ``form``/``level`` (per tuple) tell whether a form or
+    button holds it and the level of its first heading tag. One pass of dict
+    lookups over the tuples' words, the rest in numpy.
+    """
+    n = len(blocks)
+    slot = np.full(n, -1, dtype=np.int64)
+    seen: dict[int, int] = {}  # by the tuple's id: sibling blocks share one tuple object
+    tuples: list[tuple[str, ...]] = []
+    for i, block in enumerate(blocks):
+        tokens = block.dom_tokens
+        if tokens:
+            k = seen.get(id(tokens))
+            if k is None:
+                k = seen[id(tokens)] = len(tuples)
+                tuples.append(tokens)
+            slot[i] = k
+    empty = np.zeros(0, dtype=np.int64)
+    if not tuples:
+        return slot, empty, empty, np.zeros(0, dtype=bool), empty
+    flat = [t for tokens in tuples for t in tokens]
+    codes = np.array(list(map(_BUCKET_CACHE.get, flat, repeat(-1))), dtype=np.int64)
+    for k in np.flatnonzero(codes < 0).tolist():
+        codes[k] = _token_code(flat[k])
+    sizes = np.fromiter(map(len, tuples), dtype=np.int64, count=len(tuples))
+    owner = np.repeat(np.arange(len(tuples)), sizes)
+    present = np.zeros((len(tuples), DOM_BUCKETS), dtype=bool)
+    present[owner, codes & (DOM_BUCKETS - 1)] = True
+    tuple_of, bucket = np.nonzero(present)
+    form = np.bincount(owner, weights=(codes >> _FORM_SHIFT) & 1, minlength=len(tuples)) > 0
+    levels = (codes >> _LEVEL_SHIFT) & 3
+    level = np.zeros(len(tuples), dtype=np.int64)
+    heading = np.flatnonzero(levels)
+    if len(heading):
+        holders, first = np.unique(owner[heading], return_index=True)
+        level[holders] = levels[heading[first]]
+    return slot, tuple_of, bucket, form, level
 
 
 def _runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -181,27 +212,15 @@ def _dom_words(blocks: Sequence[Block], chars: np.ndarray) -> tuple[np.ndarray, 
     """The DOM-word bag (per bucket, the share of the page's text in blocks carrying a word of that
     bucket), and per block: inside a form or button, heading level."""
     n = len(blocks)
-    slot = np.full(n, -1, dtype=np.int64)
-    seen: dict[int, int] = {}  # by the tuple's id: sibling blocks share one tuple object
-    infos = []
-    for i, block in enumerate(blocks):
-        tokens = block.dom_tokens
-        if tokens:
-            k = seen.get(id(tokens))
-            if k is None:
-                k = seen[id(tokens)] = len(infos)
-                infos.append(_tuple_info(tokens))
-            slot[i] = k
+    slot, owner, bucket, form, level = dom_word_buckets(blocks)
     total = chars.sum()
-    if not infos or total <= 0:
+    if not len(form) or total <= 0:
         return np.zeros(DOM_BUCKETS), np.zeros(n, dtype=bool), np.zeros(n, dtype=np.int64)
     has = slot >= 0
-    weight = np.bincount(slot[has], weights=chars[has], minlength=len(infos))
-    parts = [info[0] for info in infos]
-    sizes = np.fromiter(map(len, parts), dtype=np.int64, count=len(parts))
-    bag = np.bincount(np.concatenate(parts), weights=np.repeat(weight, sizes), minlength=DOM_BUCKETS) / total
-    form = np.array([info[1] for info in infos] + [False])[slot]  # slot -1: the False at the end
-    level = np.array([info[2] for info in infos] + [0], dtype=np.int64)[slot]
+    weight = np.bincount(slot[has], weights=chars[has], minlength=len(form))
+    bag = np.bincount(bucket, weights=weight[owner], minlength=DOM_BUCKETS) / total
+    form = np.append(form, False)[slot]  # slot -1: the False at the end
+    level = np.append(level, 0)[slot]
     return bag, form, level
 
 

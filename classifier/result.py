@@ -4,6 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+from .comment_threads import Comment
+
 
 class ScoredBlock(NamedTuple):
     """One block of the page with its score (P(story)) and label at the threshold used.
@@ -14,7 +16,7 @@ class ScoredBlock(NamedTuple):
 
     index: int
     text: str
-    label: str  # "story" or "boilerplate"
+    label: str  # "story", "boilerplate", or "comment" when comments were asked for
     score: float
     kind: str
     path: str | None
@@ -34,6 +36,9 @@ class FilterResult:
     model_name: str = ""
     model_version: str = ""
     threshold: float = 0.5
+    #: Readers' comments (their blocks are labelled "comment"), when asked for and the model
+    #: has a comment head; None otherwise. Never part of ``story_text``.
+    comments: list[Comment] | None = None
 
     @property
     def story_blocks(self) -> list[ScoredBlock]:
@@ -51,7 +56,9 @@ class FilterResult:
                   for b in data.get("blocks") or ()]
         return cls(story_text=data.get("story_text") or "", blocks=blocks, mode=data.get("mode", "html"),
                    model_name=str(model.get("name", "")), model_version=str(model.get("version", "")),
-                   threshold=float("nan") if threshold is None else float(threshold))
+                   threshold=float("nan") if threshold is None else float(threshold),
+                   comments=None if data.get("comments") is None
+                   else [Comment.from_dict(c) for c in data["comments"]])
 
     def to_dict(self, include_blocks: bool = True) -> dict:
         """The JSON result: ``{"model", "mode", "story_text", "blocks"}``."""
@@ -59,4 +66,14 @@ class FilterResult:
                      "mode": self.mode, "story_text": self.story_text}
         if include_blocks:
             out["blocks"] = [b.to_dict() for b in self.blocks]
+        if self.comments is not None:
+            out["comments"] = [c.to_dict() for c in self.comments]
         return out
+
+    def comments_text(self) -> str:
+        """The comments as plain text: each one's author and date line (where known), then its text."""
+        parts = []
+        for comment in self.comments or ():
+            header = " · ".join(x for x in (comment.author, comment.date) if x)
+            parts.append(f"{header}\n{comment.text}" if header else comment.text)
+        return "\n\n".join(parts)

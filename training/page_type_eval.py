@@ -143,7 +143,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--cache", default=str(DEFAULT_CACHE), help="joblib cache of segmented pages")
     parser.add_argument("--no-cache", action="store_true")
     parser.add_argument("--json", help="also write the figures here")
+    parser.add_argument("--save", metavar="MODEL_DIR", help="fit on every page and add the head to this model "
+                        "directory (one mode: --mode html or text, the directory's own)")
     args = parser.parse_args(argv)
+    if args.save and args.mode == "both":
+        parser.error("--save needs --mode html or --mode text")
     modes = ("html", "text") if args.mode == "both" else (args.mode,)
     reports = []
     for mode in modes:
@@ -153,6 +157,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         reports.append(report)
     if args.json:
         Path(args.json).write_text(json.dumps(reports, indent=1) + "\n", encoding="utf-8")
+    if args.save:
+        from classifier.heads import save_head
+
+        data = cached_typed_pages(args.corpus, args.mode, None if args.no_cache else args.cache)
+        model = PageTypeModel(C=args.C).fit(data.pages, data.types)
+        save_head(args.save, "page_type", *model.to_state())
+        print(f"page-type head fitted on {len(data.pages)} pages, added to {args.save}")
     return 0
 
 
