@@ -136,7 +136,7 @@ def bench_local(paths: list[Path], workers: int, out_dir: Path) -> dict:
 def bench_spark(paths: list[Path], out_dir: Path) -> dict:
     os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH", "")]))
     from serving.batch import BatchOptions
-    from serving.spark import build_session, run_spark_batch
+    from serving.batch.spark import build_session, run_spark_batch
 
     t = time.perf_counter()
     spark = build_session("local[2]", app_name="storyfilter-bench")

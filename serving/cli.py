@@ -55,8 +55,11 @@ def main() -> None:
 @click.option("--encoding", default=None, help="Charset of the input if known (e.g. from HTTP headers).")
 @click.option("--extracted", is_flag=True,
               help="The input is text another extractor already cleaned: use the model's post-filter threshold.")
+@click.option("--comments", is_flag=True,
+              help="Also find readers' comments (never on forum pages): printed after the story, in JSON "
+                   "as \"comments\" with author and date where the page shows them.")
 def extract(path: str, mode: str, url: str | None, fmt: str, threshold: float | None,
-            model_dir: Path | None, encoding: str | None, extracted: bool) -> None:
+            model_dir: Path | None, encoding: str | None, extracted: bool, comments: bool) -> None:
     """Print the story of the page in PATH (or standard input)."""
     from classifier import load_model
 
@@ -66,13 +69,16 @@ def extract(path: str, mode: str, url: str | None, fmt: str, threshold: float | 
         if len(data) > model.limits.max_bytes:
             fail(f"input is over {model.limits.max_bytes:,} bytes (the page size limit)")
         result = model.filter(data, mode=mode, url=url, threshold=threshold, encoding=encoding,
-                              extracted=extracted)
+                              extracted=extracted, comments=comments)
     except StoryFilterError as err:
         fail(str(err))
     if fmt == "json":
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False))
-    elif result.story_text:
-        click.echo(result.story_text)
+    else:
+        if result.story_text:
+            click.echo(result.story_text)
+        if result.comments:  # after a thematic break, so a reader sees where the story ends
+            click.echo("\n---\n\n" + result.comments_text())
 
 
 def _parse_params(values: tuple[str, ...]) -> dict:
@@ -354,7 +360,7 @@ def _run_dir(workers: int) -> Iterator[Path | None]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-from serving.batch_cli import batch  # noqa: E402  (its own module: it is a command of its own)
+from serving.batch.cli import batch  # noqa: E402  (its own module: it is a command of its own)
 
 main.add_command(batch)
 

@@ -13,9 +13,9 @@ from click.testing import CliRunner
 from batch_pages import html_records, story_html, story_text, write_jsonl, write_warc
 from classifier import load_model
 from serving.batch import BatchOptions, run_batch
-from serving.batch_state import StateError
+from serving.batch.state import StateError
 from serving.cli import main
-from serving.sources import InputPathError
+from serving.batch.sources import InputPathError
 
 
 @pytest.fixture(scope="module")
@@ -243,9 +243,9 @@ def test_cli_end_to_end_and_its_error_messages(corpus, tmp_path):
 
 
 def test_an_over_long_jsonl_line_is_an_error_row_and_reading_goes_on(tmp_path, monkeypatch):
-    import serving.sources
+    import serving.batch.sources
 
-    monkeypatch.setattr(serving.sources, "MAX_READ_BYTES", 200)
+    monkeypatch.setattr(serving.batch.sources, "MAX_READ_BYTES", 200)
     path = write_jsonl(tmp_path / "long.jsonl", [{"id": "a", "text": "Short one."}, {"id": "b", "text": "x" * 1000},
                                                   {"id": "c", "text": "Short two."}])
     rows = read_rows(run_batch([path], tmp_path / "o.jsonl", progress=False) and tmp_path / "o.jsonl")

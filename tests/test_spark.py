@@ -23,7 +23,7 @@ def spark():
     # Spark's Python workers are new processes: let them import this checkout.
     before = os.environ.get("PYTHONPATH")
     os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), before]))
-    from serving.spark import build_session
+    from serving.batch.spark import build_session
 
     session = build_session("local[2]", app_name="storyfilter-test")
     session.sparkContext.setLogLevel("ERROR")
@@ -52,7 +52,7 @@ def _rows(frame) -> list[dict]:
 
 def test_the_job_matches_the_local_batch_row_for_row(spark, inputs, tmp_path):
     from serving.batch import BatchOptions, run_batch
-    from serving.spark import run_spark_batch
+    from serving.batch.spark import run_spark_batch
 
     options = BatchOptions(include_blocks=True)
     local = tmp_path / "local.jsonl"
@@ -70,7 +70,7 @@ def test_the_job_matches_the_local_batch_row_for_row(spark, inputs, tmp_path):
 
 
 def test_one_task_per_input_file(spark, inputs):
-    from serving.spark import expand_inputs, read_inputs
+    from serving.batch.spark import expand_inputs, read_inputs
 
     uris = expand_inputs([str(inputs)])
     assert len(uris) == 3 and all(u.startswith("/") for u in uris)
@@ -83,7 +83,7 @@ def test_the_udf_in_an_existing_job_equals_the_api(spark):
     from pyspark.sql import functions as F
 
     from classifier import load_model
-    from serving.spark import storyfilter_udf
+    from serving.batch.spark import storyfilter_udf
 
     pages = [(f"https://x.example/{i}", story_html(i)) for i in range(5)] + [("https://x.example/bin", "\x00" * 50)]
     df = spark.createDataFrame(pages, "url string, html string")
@@ -133,7 +133,7 @@ def test_console_script_by_absolute_path_with_a_bare_path(inputs, tmp_path):
 
 
 def test_missing_java_is_named(monkeypatch):
-    from serving.spark import SparkUnavailable, check_spark
+    from serving.batch.spark import SparkUnavailable, check_spark
 
     monkeypatch.setenv("PATH", "/nonexistent")
     monkeypatch.delenv("JAVA_HOME", raising=False)

@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from serving.spark import local_workers_use_this_python
+from serving.batch.spark import local_workers_use_this_python
 
 
 @pytest.mark.parametrize("master", [None, "local", "local[2]", "local[*]"])

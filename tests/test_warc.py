@@ -9,8 +9,8 @@ import pytest
 from batch_pages import CYRILLIC, cp1251_html, gzip_members, html_records, story_html, write_warc
 from classifier import load_model
 from serving.batch import run_batch
-from serving.batch_scoring import BatchOptions, score_chunk_with
-from serving.sources import Page, Skip, iter_stream
+from serving.batch.scoring import BatchOptions, score_chunk_with
+from serving.batch.sources import Page, Skip, iter_stream
 
 
 @pytest.fixture(scope="module")

@@ -34,15 +34,15 @@ def batch(inputs: tuple[str, ...], output: str, workers: int, mode: str, thresho
     same command: inputs already completed are skipped."""
     from classifier.errors import StoryFilterError
 
-    from .batch import BatchOptions
+    from .runner import BatchOptions
 
     options = BatchOptions(mode=mode, threshold=threshold, model_dir=str(model_dir) if model_dir else None,
                            include_blocks=include_blocks)
     if engine == "spark":
         _run_spark(inputs, output, options, spark_master, overwrite)
         return
-    from .batch import run_batch
-    from .batch_state import StateError
+    from .runner import run_batch
+    from .state import StateError
     from .sources import InputPathError
 
     if spark_master:

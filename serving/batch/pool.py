@@ -14,7 +14,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
-from .batch_scoring import BatchOptions, error_row, score_chunk_with
+from .scoring import BatchOptions, error_row, score_chunk_with
 from .sources import Page
 
 MAX_BREAKS_IN_A_ROW = 3

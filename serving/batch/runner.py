@@ -4,8 +4,8 @@ The reader (the main process) streams pages out of each input and cuts them into
 chunks; each chunk is scored by a worker process that loaded the model once (pool
 initializer), with one vectorised model call per mode; results come back in order and
 are written to the input's part file. At most ``2 * workers`` chunks are in flight, so
-memory stays bounded whatever the size of the inputs. See :mod:`serving.batch_state`
-for resuming and :mod:`serving.sinks` for the rows.
+memory stays bounded whatever the size of the inputs. See :mod:`serving.batch.state`
+for resuming and :mod:`serving.batch.sinks` for the rows.
 """
 from __future__ import annotations
 
@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .batch_pool import WorkerPool, cpu_seconds, peak_rss_mib
-from .batch_scoring import BatchOptions, score_chunk_with
-from .batch_state import InputDone, RunState, StateError
+from .pool import WorkerPool, cpu_seconds, peak_rss_mib
+from .scoring import BatchOptions, score_chunk_with
+from .state import InputDone, RunState, StateError
 from .sinks import PartWriter, format_of, merge_parts
 from .sources import InputFile, Page, Skip, discover, iter_pages
 
@@ -112,7 +112,7 @@ def run_batch(inputs: list[str | Path], output: str | Path, options: BatchOption
     """Score every page of ``inputs`` into ``output`` (``.jsonl`` or ``.parquet``); resumable.
 
     ``progress=None`` shows a bar only when standard error is a terminal. Raises
-    :class:`~serving.sources.InputPathError`, :class:`~serving.batch_state.StateError`,
+    :class:`~serving.batch.sources.InputPathError`, :class:`~serving.batch.state.StateError`,
     ``ValueError`` (output extension) and :class:`~classifier.errors.ModelError` before any work.
     """
     output = Path(output)

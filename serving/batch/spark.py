@@ -14,7 +14,7 @@ Parquet (a folder, as Spark writes).
 
 Usage from an existing job::
 
-    from serving.spark import storyfilter_udf
+    from serving.batch.spark import storyfilter_udf
     score = storyfilter_udf()                      # shipped model; storyfilter_udf("models/mine")
     df = df.withColumn("sf", score(df.html))       # or score(df.html, df.charset)
     df.select("url", "sf.story_text", "sf.error")
@@ -26,7 +26,7 @@ import shutil
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from .batch_scoring import BatchOptions, score_chunk_with
+from .scoring import BatchOptions, score_chunk_with
 from .sources import InputFile, Page, Skip, discover, iter_stream
 
 _MODELS: dict[str | None, Any] = {}
@@ -185,7 +185,7 @@ def page_schema():
 
 
 def expand_inputs(inputs: Iterable[str]) -> list[str]:
-    """Input URIs: local files and folders as :func:`~serving.sources.discover` finds them,
+    """Input URIs: local files and folders as :func:`~serving.batch.sources.discover` finds them,
     ``scheme://`` URIs as given (a folder URI is listed recursively with ``pyarrow.fs``)."""
     uris: list[str] = []
     local = []
