@@ -1,11 +1,11 @@
 """Readers' comments from comment blocks: one comment per post, with author and date where evident.
 
 The comment head (:mod:`classifier.comment_role`) marks blocks; a reader wants
-posts. Consecutive comment blocks form a thread; a thread's posts are the
-children of the deepest element that holds all its blocks (each ``<li>`` of an
-``<ol class=commentlist>``, each ``div.comment``), so a post's header lines and
-paragraphs stay together. Without a DOM (text mode) each run of comment lines
-is one comment.
+posts. Consecutive comment blocks form a thread; its posts are the repeated items
+of one template (each ``<li>`` of an ``<ol class=commentlist>``, each
+``div.comment``), told by the element their first block is cut from (tag and
+classes), so a post's header lines and paragraphs stay together. Without a DOM (text mode) each run of comment
+lines is one comment.
 
 Inside a post, short lines before the first sentence are its header: the first
 one holding a date or time (digits with separators, in any script) is the date,
@@ -22,9 +22,13 @@ from .blocks import Block
 
 #: A header line is at most this long.
 HEADER_CHARS = 80
+#: A trailing line of controls ("Reply") is at most this long.
+ACTION_CHARS = 40
+_DATE_TAIL = 5  # characters after the last number that still belong to the date ("7:42 am")
 _DATE_OR_TIME = re.compile(r"\d{1,4}[./-]\d{1,2}(?:[./-]\d{1,4})?|\b\d{1,2}:\d\d\b|\b(?:1[89]|20)\d\d\b"
                            r"|\b\d{1,2}\s+\w+\s+(?:1[89]|20)\d\d\b")
 _ENDS = frozenset(".!?…。！？")
+_ID = re.compile(r"#[^.>]*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,30 +61,44 @@ def _runs(flags: Sequence[bool]) -> list[list[int]]:
     return runs
 
 
+def _item_key(path: str | None) -> str | None:
+    """The element a block is cut from, as its template shows it: tag and classes, no id
+    (``li.comment#comment-801>div.comment-author`` -> ``div.comment-author``)."""
+    if path is None:
+        return None
+    return _ID.sub("", path.rsplit(">", 1)[-1])
+
+
 def _posts(blocks: Sequence[Block], run: list[int]) -> list[list[int]]:
-    """A thread's blocks cut into posts: by the child of their deepest common element."""
-    chains = [blocks[i].ancestors for i in run]
-    if not all(chains):
+    """A thread's blocks cut into posts.
+
+    Posts are repeated items of one template, so each starts with a block cut from the
+    same kind of element (the author line, the post's header...), nested replies
+    included: the first such element of the run that comes back is taken as the start,
+    and a post runs to the next block of that element. Blocks before the first start
+    (the thread's heading) belong to no post; a run where no element comes back (text
+    mode, a lone comment) is one post.
+    """
+    keys = [_item_key(blocks[i].path) for i in run]
+    counts: dict[str, int] = {}
+    for key in keys:
+        if key is not None:
+            counts[key] = counts.get(key, 0) + 1
+    start = next((key for key in keys if key is not None and counts[key] >= 2), None)
+    if start is None:
         return [run]
-    depth = 0
-    shortest = min(map(len, chains))
-    while depth < shortest and all(c[depth] == chains[0][depth] for c in chains):
-        depth += 1
     posts: list[list[int]] = []
-    last_key: int | None = None
-    for i, chain in zip(run, chains):
-        if depth >= len(chain):  # the common element's own text (a reply link after a post): that post's
-            if posts:
-                posts[-1].append(i)
-            else:
-                posts.append([i])
-            continue
-        if posts and chain[depth] == last_key:
-            posts[-1].append(i)
-        else:
+    for i, key in zip(run, keys):
+        if key == start:
             posts.append([i])
-        last_key = chain[depth]
+        elif posts:
+            posts[-1].append(i)
     return posts
+
+
+def _is_action(text: str) -> bool:
+    """A short line of controls after a post: no sentence, few letters."""
+    return len(text) <= ACTION_CHARS and not (text and text[-1] in _ENDS)
 
 
 def _is_header(text: str) -> bool:
@@ -99,8 +117,8 @@ def _comment(blocks: Sequence[Block], post: list[int]) -> Comment:
         if found:
             # "Karl M. 03.06.2024 18:22": the date runs from the first match to the last; the
             # words before it, if any, are the author
-            start = found[0].start()
-            date = text[start:found[-1].end()]
+            start, end = found[0].start(), found[-1].end()
+            date = text[start:] if len(text) - end <= _DATE_TAIL else text[start:end]  # "7:42 am"
             before = text[:start].strip(" \t|·•—–-,:")
             if author is None and before:
                 author = before
@@ -110,6 +128,8 @@ def _comment(blocks: Sequence[Block], post: list[int]) -> Comment:
             break
         body_start = k + 1
     body = [blocks[i].text.strip() for i in post[body_start:]]
+    while len(body) > 1 and _is_action(body[-1]):  # "Reply", "Antworten · 41 Empfehlungen · Melden"
+        body.pop()
     return Comment(text="\n\n".join(t for t in body if t), author=author, date=date, blocks=list(post))
 
 

@@ -52,6 +52,9 @@ class ScoreRequest(PageInput):
                                     description="Keep blocks with P(story) at or above this (default: the model's).")
     include_blocks: bool = Field(True, description="Return every block with its score, not only the story text.")
     extracted: bool = Field(False, description="Text is another extractor's output: use the post-filter threshold.")
+    comments: bool = Field(False, description="Also find readers' comments among the blocks outside the story "
+                                              "(never on forum pages): 'comments' in the result, their blocks "
+                                              "labelled 'comment'.")
 
 
 class BatchRequest(BaseModel):
@@ -71,10 +74,17 @@ class ModelRef(BaseModel):
 class BlockOut(BaseModel):
     index: int
     text: str
-    label: str = Field(..., description="'story' or 'boilerplate'.")
+    label: str = Field(..., description="'story' or 'boilerplate'; 'comment' when comments were asked for.")
     score: float = Field(..., description="P(story) in [0, 1].")
     kind: str
     path: str | None = Field(None, description="CSS-like DOM path in HTML mode; null in text mode.")
+
+
+class CommentOut(BaseModel):
+    text: str
+    author: str | None = Field(None, description="As the page shows it, where evident.")
+    date: str | None = Field(None, description="As the page shows it, where evident.")
+    blocks: list[int] = Field(default_factory=list, description="Indices of the blocks the comment was cut from.")
 
 
 class ScoreResult(BaseModel):
@@ -86,6 +96,7 @@ class ScoreResult(BaseModel):
     mode: Literal["html", "text"]
     story_text: str
     blocks: list[BlockOut] | None = Field(None, description="Absent when include_blocks is false.")
+    comments: list[CommentOut] | None = Field(None, description="Present when comments were asked for.")
 
 
 class ErrorDetail(BaseModel):

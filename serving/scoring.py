@@ -49,7 +49,7 @@ def score_one(model: StoryFilter, req: ScoreRequest, deadline: Deadline) -> tupl
     blocks = segment(model, req.mode, req.page)
     if deadline.passed():
         raise ApiError(503, "time_budget_exceeded", "the page took longer than the request's time budget")
-    result = model.score_pages([blocks], req.mode, _threshold(model, req))[0]
+    result = model.score_pages([blocks], req.mode, _threshold(model, req), comments=req.comments)[0]
     return result.to_dict(include_blocks=req.include_blocks), len(blocks)
 
 
@@ -58,21 +58,21 @@ def score_batch(model: StoryFilter, reqs: list[ScoreRequest], deadline: Deadline
     """Results in request order (a failed page holds its error) and (pages, blocks) scored per mode.
 
     Pages are segmented one by one, then scored with one ``score_pages`` call per
-    (mode, threshold) group -- one call per mode unless pages ask for other thresholds.
+    (mode, threshold, comments) group -- one call per mode unless pages ask for other thresholds.
     """
     out: list[dict | None] = [None] * len(reqs)
-    groups: dict[tuple[str, float | None], list[tuple[int, list[Block]]]] = defaultdict(list)
+    groups: dict[tuple[str, float | None, bool], list[tuple[int, list[Block]]]] = defaultdict(list)
     for i, req in enumerate(reqs):
         if deadline.passed():
             out[i] = error_body("time_budget_exceeded", "the batch ran out of its time budget before this page")
             continue
         try:
-            groups[(req.mode, _threshold(model, req))].append((i, model.blocks(req.page, req.mode)))
+            groups[(req.mode, _threshold(model, req), req.comments)].append((i, model.blocks(req.page, req.mode)))
         except InputError as err:
             out[i] = error_body("bad_page", str(err))
     scored: dict[str, tuple[int, int]] = {}
-    for (mode, cut), members in groups.items():
-        results = model.score_pages([blocks for _, blocks in members], mode, cut)
+    for (mode, cut, comments), members in groups.items():
+        results = model.score_pages([blocks for _, blocks in members], mode, cut, comments=comments)
         for (i, blocks), result in zip(members, results):
             out[i] = result.to_dict(include_blocks=reqs[i].include_blocks)
         pages, blocks_n = scored.get(mode, (0, 0))

@@ -10,11 +10,11 @@ import pytest
 
 from classifier import load_model
 from classifier.api import load_model_directory
-from classifier.artifacts import verify_model_dir
+from classifier.artifacts import MANIFEST, SEAL, manifest_seal, verify_model_dir
 from classifier.comment_role import N_DENSE, N_FEATURES, CommentModel, comment_features
 from classifier.comment_threads import group_comments
 from classifier.errors import ModelError
-from classifier.heads import load_heads, save_head
+from classifier.heads import Heads, load_heads, save_head
 from classifier.html_segmenter import segment_html
 from classifier.page_type import PageTypeModel
 
@@ -128,13 +128,17 @@ def test_a_broken_comment_head_is_refused(edit, message):
 
 @pytest.fixture()
 def model_copy(tmp_path: Path) -> Path:
+    """The shipped HTML model without its heads (files and manifest entries gone, resealed)."""
     target = tmp_path / "html"
     shutil.copytree(SHIPPED_HTML, target)
+    manifest = json.loads((target / MANIFEST).read_text())
     for name in ("page_type.npz", "page_type.json", "comments.npz", "comments.json"):
-        (target / name).unlink(missing_ok=True)  # the copy starts without heads, then gets ours
-    manifest = json.loads((target / "manifest.json").read_text())
-    if any(n in manifest["files"] for n in ("comments.npz", "page_type.npz")):
-        pytest.skip("the shipped model already lists heads; this test adds its own to a model without")
+        (target / name).unlink(missing_ok=True)
+        manifest["files"].pop(name, None)
+    manifest.pop(SEAL)
+    manifest[SEAL] = manifest_seal(manifest)
+    (target / MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
+    assert load_model_directory(target).heads == Heads()
     return target
 
 
@@ -165,10 +169,9 @@ def test_a_manifest_listing_half_a_head_is_refused(model_copy: Path):
         load_heads(model_copy, manifest)
 
 
-def test_comments_asked_of_a_model_without_a_head_are_none_found():
-    model = load_model()
+def test_comments_asked_of_a_model_without_a_head_are_none_found(model_copy: Path):
+    model = load_model(model_copy)
     result = model.filter(WORDPRESS_STYLE, comments=True)
-    if model.models["html"].heads.comments is not None:
-        pytest.skip("the shipped model has a comment head (tested in test_structure_pages.py)")
     assert result.comments == [] and result.to_dict()["comments"] == []
+    assert all(b.label != "comment" for b in result.blocks)
     assert "comments" not in model.filter(WORDPRESS_STYLE).to_dict()
