@@ -355,3 +355,30 @@ print(model.types_[int(proba.argmax())], "sklearn" in sys.modules)
 
 def test_page_types_are_the_data_s_seven():
     assert PAGE_TYPES == ("article", "forum", "collection", "listing", "product", "documentation", "service")
+
+
+def test_dom_words_are_read_as_each_block_carries_them():
+    """The one-pass reader gives every block the buckets, form flag and first heading level
+    of its own DOM words."""
+    import zlib
+
+    from classifier.html_segmenter import segment_html
+    from classifier.page_type import DOM_BUCKETS, dom_word_buckets
+
+    html = ("<html><body><form class='search box'><button>Go</button><h2 class='x'>Find</h2></form>"
+            "<main class='story'><h1>Title</h1><h3>Sub</h3><p class='lead'>Lead text.</p><p>More.</p></main>"
+            "<aside id='side'><ul><li><a>One</a></li><li><a>Two</a></li></ul></aside></body></html>")
+    blocks = segment_html(html)
+    slot, owner, bucket, form, level = dom_word_buckets(blocks)
+    for i, block in enumerate(blocks):
+        tokens = block.dom_tokens
+        if not tokens:
+            assert slot[i] == -1
+            continue
+        k = slot[i]
+        expected = {zlib.crc32(t.encode("utf-8")) % DOM_BUCKETS for t in tokens}
+        assert set(bucket[owner == k].tolist()) == expected
+        assert bool(form[k]) == ("form" in tokens or "button" in tokens)
+        heading = next((t for t in tokens if len(t) == 6 and t.startswith("tag_h") and t[5] in "123456"), None)
+        assert level[k] == (min(int(heading[5]), 3) if heading else 0)
+    assert form.any() and (level > 0).any()
