@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from .artifacts import MANIFEST, load_model_dir, model_digest
+from .artifacts import MANIFEST, model_digest
 from .blocks import Block
 from .decoding import decode_bytes, looks_binary_text, utf8_safe
 from .arguments import check_threshold
@@ -23,7 +23,8 @@ from .comment_threads import Comment, group_comments
 from .heads import Heads, load_heads
 from .html_segmenter import segment_html
 from .limits import DEFAULT_LIMITS, Limits
-from .model import BlockClassifier, classifier_from_state
+from .scorer import BlockScorer
+from .scoring_index import load_scorer
 from .result import FilterResult, ScoredBlock
 from .roles import comment_flags, guess_page_type
 from .sniff import looks_like_html
@@ -37,7 +38,7 @@ _STORY, _BOILERPLATE, _COMMENT = "story", "boilerplate", "comment"
 class LoadedModel:
     """One trained model directory: the classifier and what its manifest says about it."""
 
-    classifier: BlockClassifier
+    classifier: BlockScorer  # numpy only: scoring never imports scikit-learn
     mode: str
     name: str
     version: str
@@ -58,11 +59,7 @@ def load_model_directory(path: str | Path, expected_sha256: str | None = None) -
     """Load one model directory (``model.npz`` + ``model.json`` + ``manifest.json``), pinned
     to ``expected_sha256`` if given (see :func:`classifier.artifacts.model_digest`)."""
     path = Path(path)
-    arrays, config, manifest = load_model_dir(path, expected_sha256)
-    try:
-        classifier = classifier_from_state(arrays, config)
-    except (KeyError, TypeError, ValueError, IndexError) as err:
-        raise ModelError(f"{path / 'model.json'}: model does not fit its weights ({err})") from None
+    classifier, manifest = load_scorer(path, expected_sha256)
     mode = manifest.get("mode", "html")
     if mode not in MODES:
         raise ModelError(f"{path / MANIFEST}: unknown mode {mode!r}")

@@ -74,15 +74,21 @@ def model_digest(directory: str | Path) -> str:
 
 
 def library_versions() -> dict[str, str]:
-    """Versions of the libraries a model depends on, recorded in the manifest."""
-    import scipy
-    import selectolax
-    import sklearn
+    """Versions of the libraries a model depends on, recorded in the manifest.
+
+    Read from the installed distributions' metadata, not by importing them: every load
+    checks them, and scoring must not import scikit-learn or scipy.
+    """
+    from importlib.metadata import PackageNotFoundError, version
 
     from . import __version__
-    return {"storyfilter": __version__, "python": platform.python_version(), "numpy": np.__version__,
-            "scipy": scipy.__version__, "scikit-learn": sklearn.__version__,
-            "selectolax": selectolax.__version__}
+    versions = {"storyfilter": __version__, "python": platform.python_version(), "numpy": np.__version__}
+    for name in ("scipy", "scikit-learn", "selectolax"):
+        try:
+            versions[name] = version(name)
+        except PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
 
 
 def _make_sibling_dir(target: Path, tag: str) -> Path:

@@ -27,11 +27,11 @@ import numpy as np
 from .blocks import Block
 from .context import container_ids, context_features
 from .features import SHAPE_NAMES
-from .model import BlockClassifier
-from .tfidf import TokenTfidf
+from .scorer import BlockScorer
+from .vocabulary import TfidfLookup
 
 FeatureKind = Literal["text", "dom", "shape"]
-_NAMES: "weakref.WeakKeyDictionary[TokenTfidf, tuple[dict, list[str]]]" = weakref.WeakKeyDictionary()
+_NAMES: "weakref.WeakKeyDictionary[TfidfLookup, tuple[dict, list[str]]]" = weakref.WeakKeyDictionary()
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +98,7 @@ def _first(terms: Iterable[Contribution], k: int, kinds: tuple[FeatureKind, ...]
     return out
 
 
-def _names(vectorizer: TokenTfidf) -> list[str]:
+def _names(vectorizer: TfidfLookup) -> list[str]:
     """Column -> gram for a vectorizer, built once per vocabulary."""
     cached = _NAMES.get(vectorizer)
     if cached is not None and cached[0] is vectorizer.vocabulary_:
@@ -110,12 +110,12 @@ def _names(vectorizer: TokenTfidf) -> list[str]:
     return names
 
 
-def _shape_names(model: BlockClassifier) -> list[str]:
+def _shape_names(model: BlockScorer) -> list[str]:
     columns = getattr(model, "shape_columns_", None)
     return list(SHAPE_NAMES) if columns is None else [SHAPE_NAMES[i] for i in columns]
 
 
-def explain_page(model: BlockClassifier, blocks: Sequence[Block]) -> list[BlockExplanation]:
+def explain_page(model: BlockScorer, blocks: Sequence[Block]) -> list[BlockExplanation]:
     """One explanation per block of a page, in page order (the page matters: shape and context
     features look at neighbours and the container)."""
     blocks = list(blocks)

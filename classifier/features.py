@@ -16,7 +16,7 @@ from operator import attrgetter
 import numpy as np
 
 from .blocks import Block
-from .tfidf import TokenTfidf, as_block_tokens
+from .vocabulary import as_block_tokens
 from .context import container_ids
 from .headings import ENDS_SENTENCE as _ENDS_SENTENCE, governing_headings
 from .region import path_groups
@@ -25,6 +25,16 @@ from .tokens import WORD, BlockTokens, tokenize_blocks, word_tokens
 
 __all__ = ["KINDS", "SHAPE_NAMES", "TokenTfidf", "BlockTokens", "WORD", "page_shape_features", "shape_features",
            "tokenize_blocks", "word_tokens"]
+
+
+
+def __getattr__(name: str):
+    """``TokenTfidf`` (the training transformer) is imported on first use: it needs scikit-learn."""
+    if name == "TokenTfidf":
+        from .tfidf import TokenTfidf
+        return TokenTfidf
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 KINDS = ("paragraph", "heading", "list_item", "table_cell", "block", "line", "quote", "caption",
          "label", "preformatted")

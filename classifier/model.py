@@ -1,6 +1,8 @@
 """The block classifier: a linear model over block features, then a linear model over context.
 
-Follows scikit-learn's estimator conventions (parameters in ``__init__``, learned
+The scikit-learn estimator that training fits and evaluates; scoring with it is
+:class:`~classifier.scorer.BlockScorer`'s (numpy only), which a saved model rebuilds
+without this module. Follows scikit-learn's estimator conventions (parameters in ``__init__``, learned
 state ending in ``_``) with one twist: a sample is a block, but blocks only make
 sense inside their page, so ``X`` is a sequence of pages (each a list of
 :class:`Block`) and ``y`` the matching per-page label arrays. ``predict_proba``
@@ -10,7 +12,6 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from typing import NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
@@ -20,22 +21,15 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
 from sklearn.preprocessing import StandardScaler
 
-from .blocks import Block
-from .context import CONTEXT_NAMES, container_ids, context_features
-from .features import SHAPE_NAMES, page_shape_features
-from .headings import governing_headings
-from .region import path_groups, topic_similarity
+from .context import CONTEXT_NAMES, context_features
+from .features import SHAPE_NAMES
+from .scorer import BlockScorer, Page, batch_governing, sigmoid
 from .tfidf import TokenTfidf
-from .tokens import BlockTokens, tokenize_blocks
-
-Page = Sequence[Block]
-
-
-def _sigmoid(z: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
+from .tokens import BlockTokens
+from .vocabulary import TfidfLookup
 
 
-class BlockClassifier(ClassifierMixin, BaseEstimator):
+class BlockClassifier(BlockScorer, ClassifierMixin, BaseEstimator):
     """P(story) for every block of a page: TF-IDF + shape features, then a context stage."""
 
     def __init__(self, use_dom: bool = True, text_ngram_max: int = 2, text_max_features: int = 150_000,
@@ -62,62 +56,7 @@ class BlockClassifier(ClassifierMixin, BaseEstimator):
         self.heading_tfidf = heading_tfidf
         self.heading_weight = heading_weight
 
-    # ----- features -------------------------------------------------------------
-    def _tokens(self, pages: Sequence[Page]) -> BlockTokens:
-        """Word tokens of every block of every page, one row per block."""
-        return tokenize_blocks([b.text for page in pages for b in page], self.max_tokens)
-
-    def _dom_tokens(self, pages: Sequence[Page]) -> tuple[list[tuple[str, ...]], np.ndarray]:
-        """The distinct DOM token tuples of the blocks, and which one each block has.
-
-        Blocks of one element share one tuple object, and a median page has about 130
-        such objects holding about 55 distinct tuples, so the DOM TF-IDF is worked out
-        once per distinct tuple. Objects are matched by identity first, so only each
-        new object's tuple is hashed.
-        """
-        by_object: dict[int, int] = {}
-        by_value: dict[tuple[str, ...], int] = {}
-        distinct: list[tuple[str, ...]] = []
-        which = []
-        for page in pages:
-            for block in page:
-                tokens = block.dom_tokens
-                slot = by_object.get(id(tokens))
-                if slot is None:
-                    slot = by_value.setdefault(tuple(tokens), len(distinct))
-                    if slot == len(distinct):
-                        distinct.append(tokens)
-                    by_object[id(tokens)] = slot
-                which.append(slot)
-        return distinct, np.asarray(which, dtype=np.int64)
-
-    @staticmethod
-    def _facts(pages: Sequence[Page]) -> list[PageFacts]:
-        """Each page's container ids, path groups and governing headings, worked out once."""
-        out = []
-        for page in pages:
-            groups = path_groups(page)
-            out.append(PageFacts(container_ids(page), groups, governing_headings(page, groups)))
-        return out
-
-    def _shapes(self, pages: Sequence[Page], tokens: BlockTokens,
-                facts: Sequence[PageFacts] | None = None) -> np.ndarray:
-        """Shape features, restricted to the ones this model was trained with.
-
-        A model saved by an earlier version keeps working when later versions add
-        shape features: it records the names it used and reads only those columns.
-        """
-        facts = self._facts(pages) if facts is None else facts
-        counts, chars = tokens.counts(), tokens.lengths()
-        rows, start = [], 0
-        for page, fact in zip(pages, facts):
-            rows.append(page_shape_features(page, counts[start:start + len(page)], chars[start:start + len(page)],
-                                            fact.containers, fact.groups, fact.governing))
-            start += len(page)
-        full = np.vstack(rows) if rows else np.zeros((0, len(SHAPE_NAMES)))
-        columns = getattr(self, "shape_columns_", None)
-        return full if columns is None else full[:, columns]
-
+    # ----- features -------------------------------------------------------------------------
     def _stage1_matrix(self, pages: Sequence[Page], tokens: BlockTokens,
                        shapes: np.ndarray | None = None, facts: Sequence[PageFacts] | None = None
                        ) -> sp.csr_matrix:
@@ -125,7 +64,7 @@ class BlockClassifier(ClassifierMixin, BaseEstimator):
         text = self.text_vectorizer_.transform(tokens)
         parts = [text * self.text_weight]
         if self.heading_tfidf:
-            governing = _batch_governing(pages, facts)
+            governing = batch_governing(pages, facts)
             has = np.flatnonzero(governing >= 0)
             pick = sp.csr_matrix((np.ones(len(has)), (has, governing[has])), shape=(len(governing), len(governing)))
             parts.append((pick @ text) * self.heading_weight)
@@ -134,7 +73,7 @@ class BlockClassifier(ClassifierMixin, BaseEstimator):
             parts.append(self.dom_vectorizer_.transform(distinct)[which] * self.dom_weight)
         if shapes is None:
             shapes = self._shapes(pages, tokens, facts)
-        parts.append(sp.csr_matrix(self.scaler_.transform(shapes)))
+        parts.append(sp.csr_matrix((shapes - self.scaler_.mean_) / self.scaler_.scale_))
         return sp.hstack(parts, format="csr")
 
     def _fit_stage1(self, pages: Sequence[Page], tokens: BlockTokens, y: np.ndarray) -> LogisticRegression:
@@ -155,7 +94,12 @@ class BlockClassifier(ClassifierMixin, BaseEstimator):
             warnings.simplefilter("ignore", ConvergenceWarning)
             return model.fit(X, y)
 
-    # ----- fit / predict ----------------------------------------------------------
+    @classmethod
+    def _with_params(cls, params: dict) -> "BlockClassifier":
+        # models saved before the heading TF-IDF existed did not record it: they had none
+        return cls(**{"heading_tfidf": False, **params})
+
+    # ----- fit ---------------------------------------------------------------------------
     def fit(self, X: Sequence[Page], y: Sequence[Sequence[int]], groups: Sequence | None = None
             ) -> "BlockClassifier":
         """Fit on pages of blocks; ``groups`` (e.g. site per page) keeps the stage-2 folds honest."""
@@ -186,7 +130,7 @@ class BlockClassifier(ClassifierMixin, BaseEstimator):
             self.stage2_intercept_ = float(stage2.intercept_[0])
             # P(story) of the training pages from out-of-fold stage-1 logits: scores of pages
             # no stage-1 model saw, for picking a threshold inside the training folds (nested).
-            inner = _sigmoid(scaled @ self.stage2_coef_ + self.stage2_intercept_)
+            inner = sigmoid(scaled @ self.stage2_coef_ + self.stage2_intercept_)
             bounds = np.cumsum([0] + [len(p) for p in pages])
             self.inner_scores_ = [inner[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
         self.n_features_in_ = len(self.stage1_coef_)
@@ -217,92 +161,6 @@ class BlockClassifier(ClassifierMixin, BaseEstimator):
                 out[i] = z
                 similarity[i] = sim
         return out, similarity
-
-    def _stage1_logits(self, pages: Sequence[Page], tokens: BlockTokens,
-                       facts: Sequence[PageFacts] | None = None, with_similarity: bool = False):
-        """Stage-1 logits, computed part by part (the same sum as ``_stage1_matrix @ coef``
-        without building the matrices or scikit-learn's input checks on the hot path).
-
-        With ``with_similarity`` also each block's topic similarity to its page's likely
-        story (:func:`topic_similarity`, weighted by these logits), as a second list.
-        """
-        facts = self._facts(pages) if facts is None else facts
-        coef = self.stage1_coef_
-        text = self.text_vectorizer_
-        n_text = len(text.idf_)
-        n_blocks = tokens.n_rows
-        rows, cols, values = text.weights(tokens)
-        z = np.bincount(rows, weights=values * coef[cols], minlength=n_blocks) * self.text_weight
-        offset = n_text
-        if self.heading_tfidf:
-            own = np.bincount(rows, weights=values * coef[offset + cols], minlength=n_blocks)
-            governing = _batch_governing(pages, facts)
-            z += np.where(governing >= 0, own[np.maximum(governing, 0)], 0.0) * self.heading_weight
-            offset += n_text
-        if self.use_dom:
-            n_dom = len(self.dom_vectorizer_.idf_)
-            distinct, which = self._dom_tokens(pages)
-            z += self.dom_vectorizer_.decision(distinct, coef[offset:offset + n_dom])[which] * self.dom_weight
-            offset += n_dom
-        shapes = self._shapes(pages, tokens, facts)
-        z += ((shapes - self.scaler_.mean_) / self.scaler_.scale_) @ coef[offset:]
-        z += self.stage1_intercept_
-        bounds = np.cumsum([0] + [len(p) for p in pages])
-        logits = [z[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
-        if not with_similarity:
-            return logits
-        page_of_block = np.repeat(np.arange(len(pages)), np.diff(bounds))
-        weight = np.clip(2.0 * _sigmoid(z) - 1.0, 0.0, 1.0)  # likely story only
-        sim = topic_similarity(rows, cols, values, page_of_block, weight, n_text)
-        return logits, [sim[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
-
-    def page_scores(self, X: Sequence[Page]) -> list[np.ndarray]:
-        """P(story) for each block, one array per page."""
-        pages = list(X)
-        tokens = self._tokens(pages)
-        facts = self._facts(pages)  # both stages group blocks by container, path and heading
-        if not self.second_stage:
-            return [_sigmoid(z) for z in self._stage1_logits(pages, tokens, facts)]
-        logits, similarity = self._stage1_logits(pages, tokens, facts, with_similarity=True)
-        out = []
-        for page, z, fact, sim in zip(pages, logits, facts, similarity):
-            if len(page) == 0:
-                out.append(np.zeros(0))
-                continue
-            ctx = self._context_columns(context_features(page, z, fact.containers, fact.groups, fact.governing, sim))
-            ctx = (ctx - self.context_scaler_.mean_) / self.context_scaler_.scale_
-            out.append(_sigmoid(ctx @ self.stage2_coef_ + self.stage2_intercept_))
-        return out
-
-    def _context_columns(self, ctx: np.ndarray) -> np.ndarray:
-        """The context features this model was trained with (older models use fewer)."""
-        columns = getattr(self, "context_columns_", None)
-        return ctx if columns is None else ctx[:, columns]
-
-    def predict_proba(self, X: Sequence[Page]) -> np.ndarray:
-        scores = self.page_scores(X)
-        p = np.concatenate(scores) if scores else np.zeros(0)
-        return np.column_stack([1.0 - p, p])
-
-    def predict(self, X: Sequence[Page], threshold: float = 0.5) -> np.ndarray:
-        return (self.predict_proba(X)[:, 1] >= threshold).astype(np.int64)
-
-
-class PageFacts(NamedTuple):
-    """What both stages need to know about a page's structure, worked out once per page."""
-
-    containers: np.ndarray  # container_ids
-    groups: np.ndarray  # path_groups
-    governing: np.ndarray  # governing_headings (-1: none)
-
-
-def _batch_governing(pages: Sequence[Page], facts: Sequence[PageFacts]) -> np.ndarray:
-    """The governing heading of every block as an index into the whole batch (-1: none)."""
-    parts, start = [], 0
-    for page, fact in zip(pages, facts):
-        parts.append(np.where(fact.governing >= 0, fact.governing + start, -1))
-        start += len(page)
-    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
 
 
 def _vocab_list(vocabulary: dict[str, int]) -> list[str]:
@@ -340,63 +198,21 @@ def classifier_to_state(model: BlockClassifier) -> tuple[dict[str, np.ndarray], 
     return arrays, config
 
 
-def _vectorizer(params: dict, vocabulary: list[str], idf: np.ndarray, whole_tokens: bool) -> TokenTfidf:
-    vec = TokenTfidf(**params)
-    vec.vocabulary_ = {t: i for i, t in enumerate(vocabulary)}
-    vec.idf_ = np.asarray(idf, dtype=np.float64)
-    if len(vec.vocabulary_) != len(vec.idf_):
-        raise ValueError("vocabulary and idf sizes differ")
-    # hash the vocabulary now: a bad gram fails the load, and the first page is not slower
-    if whole_tokens:
-        vec.string_table
-    else:
-        vec.table
-    return vec
-
-
-def _scaler(mean: np.ndarray, scale: np.ndarray) -> StandardScaler:
-    scaler = StandardScaler()
-    scaler.mean_ = np.asarray(mean, dtype=np.float64)
-    scaler.scale_ = np.asarray(scale, dtype=np.float64)
-    scaler.var_ = scaler.scale_ ** 2
-    scaler.n_features_in_ = len(scaler.mean_)
-    scaler.n_samples_seen_ = 1
-    return scaler
-
-
 def classifier_from_state(arrays: dict[str, np.ndarray], config: dict) -> BlockClassifier:
-    """Rebuild a fitted classifier from :func:`classifier_to_state` output; ValueError if inconsistent."""
-    names = config.get("shape_names")
-    context_names = config.get("context_names")
-    if not isinstance(names, list) or not set(names) <= set(SHAPE_NAMES) \
-            or not isinstance(context_names, list) or not set(context_names) <= set(CONTEXT_NAMES):
-        raise ValueError("the model was trained with features this storyfilter does not compute")
-    # models saved before the heading TF-IDF existed did not record it: they had none
-    model = BlockClassifier(**{"heading_tfidf": False, **config["params"]})
-    if names != list(SHAPE_NAMES):
-        index = {name: i for i, name in enumerate(SHAPE_NAMES)}
-        model.shape_columns_ = np.array([index[name] for name in names], dtype=np.int64)
-    if context_names != list(CONTEXT_NAMES):
-        index = {name: i for i, name in enumerate(CONTEXT_NAMES)}
-        model.context_columns_ = np.array([index[name] for name in context_names], dtype=np.int64)
-    model.classes_ = np.array([0, 1])
-    model.text_vectorizer_ = _vectorizer({"ngram_max": model.text_ngram_max}, config["text_vocabulary"],
-                                         arrays["text_idf"], whole_tokens=False)
-    n_features = len(model.text_vectorizer_.idf_) * (2 if model.heading_tfidf else 1) + len(names)
+    """Rebuild a fitted estimator from :func:`classifier_to_state` output; ValueError if inconsistent.
+
+    Scoring does not need this: :meth:`BlockScorer.from_state` rebuilds a scorer without
+    scikit-learn. This one can also ``transform`` and be refitted.
+    """
+    model = BlockClassifier.from_state(arrays, config)
+    model.text_vectorizer_ = _as_token_tfidf(model.text_vectorizer_)
     if model.use_dom:
-        model.dom_vectorizer_ = _vectorizer({"ngram_max": 1}, config["dom_vocabulary"], arrays["dom_idf"],
-                                            whole_tokens=True)
-        n_features += len(model.dom_vectorizer_.idf_)
-    model.scaler_ = _scaler(arrays["shape_mean"], arrays["shape_scale"])
-    model.stage1_coef_ = np.asarray(arrays["stage1_coef"], dtype=np.float64)
-    model.stage1_intercept_ = float(arrays["stage1_intercept"][0])
-    if len(model.stage1_coef_) != n_features or len(model.scaler_.mean_) != len(names):
-        raise ValueError("weights do not match the vocabularies")
-    if model.second_stage:
-        model.context_scaler_ = _scaler(arrays["context_mean"], arrays["context_scale"])
-        model.stage2_coef_ = np.asarray(arrays["stage2_coef"], dtype=np.float64)
-        model.stage2_intercept_ = float(arrays["stage2_intercept"][0])
-        if len(model.stage2_coef_) != len(context_names):
-            raise ValueError("second-stage weights do not match the context features")
-    model.n_features_in_ = n_features
+        model.dom_vectorizer_ = _as_token_tfidf(model.dom_vectorizer_)
     return model
+
+
+def _as_token_tfidf(lookup: TfidfLookup) -> TokenTfidf:
+    """The fitted :class:`TokenTfidf` a lookup was saved from (its vocabulary, idf and tables)."""
+    vectorizer = TokenTfidf(ngram_max=lookup.ngram_max)
+    vectorizer.__dict__.update(lookup.__dict__)
+    return vectorizer

@@ -20,6 +20,7 @@ from classifier import __version__
 from classifier.artifacts import save_model_dir
 from classifier.errors import TrainingDataError
 from classifier.model import BlockClassifier, classifier_to_state
+from classifier.scoring_index import add_index
 
 from .dataset import Examples, build_examples, labelled_examples
 from .evaluate import evaluate_protocol
@@ -141,4 +142,5 @@ def save_trained(model: BlockClassifier, output: str | Path, *, mode: str, thres
         "training_seconds": round(time.time() - started, 1),
     }
     save_model_dir(output, arrays, config, manifest, render_model_card(manifest, command))
+    add_index(output)  # scoring.npz: the model loads without reading its vocabulary
     return manifest
