@@ -26,6 +26,7 @@ After retraining the shipped models, pin them again (a test fails until then)::
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import json
@@ -79,16 +80,22 @@ def library_versions() -> dict[str, str]:
     Read from the installed distributions' metadata, not by importing them: every load
     checks them, and scoring must not import scikit-learn or scipy.
     """
-    from importlib.metadata import PackageNotFoundError, version
-
     from . import __version__
     versions = {"storyfilter": __version__, "python": platform.python_version(), "numpy": np.__version__}
     for name in ("scipy", "scikit-learn", "selectolax"):
-        try:
-            versions[name] = version(name)
-        except PackageNotFoundError:
-            versions[name] = "not installed"
+        versions[name] = distribution_version(name)
     return versions
+
+
+@functools.lru_cache(maxsize=None)
+def distribution_version(name: str) -> str:
+    """An installed distribution's version from its metadata (read once per process)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(name)
+    except PackageNotFoundError:
+        return "not installed"
 
 
 def _make_sibling_dir(target: Path, tag: str) -> Path:
@@ -225,7 +232,9 @@ def version_warnings(manifest: dict[str, Any]) -> list[str]:
     scikit-learn by major version.
     """
     saved = manifest.get("libraries") or {}
-    current = library_versions()
+    from . import __version__
+    current = {"storyfilter": __version__, "numpy": np.__version__,
+               "scikit-learn": distribution_version("scikit-learn")}
     notes = []
     for name, parts in (("storyfilter", 2), ("numpy", 1), ("scikit-learn", 1)):
         if name in saved and _major_minor(saved[name], parts) != _major_minor(current[name], parts):

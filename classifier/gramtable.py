@@ -22,7 +22,8 @@ class GramTable:
     def __init__(self, hashes: np.ndarray, columns: np.ndarray) -> None:
         hashes = np.asarray(hashes, dtype=np.uint64)
         columns = np.asarray(columns, dtype=np.int64)
-        ordered = np.sort(hashes)  # a sort, not np.unique: numpy's hash-based unique is ten times slower here
+        order = np.argsort(hashes)  # a sort, not np.unique: numpy's hash-based unique is ten times slower here
+        ordered = hashes[order]
         if len(ordered) > 1 and bool((ordered[1:] == ordered[:-1]).any()):
             raise ValueError("two grams share a hash")
         bits = max(4, int(np.ceil(np.log2(max(4 * len(hashes), 1)))))
@@ -30,9 +31,29 @@ class GramTable:
         self._mask = (1 << bits) - 1
         self.keys = np.zeros(1 << bits, dtype=np.uint64)
         self.columns = np.full(1 << bits, -1, dtype=np.int32)  # columns fit in 32 bits; half the memory
+        if not self._place_in_order(ordered, columns[order]):
+            self._place_in_rounds(hashes, columns)
+
+    def _place_in_order(self, ordered: np.ndarray, columns: np.ndarray) -> bool:
+        """Insert keys sorted by hash, hence by slot (the top bits): each goes to its slot or, if
+        taken, just after the key before it, so all positions are one running maximum. False
+        (nothing written) when a run would pass the table's end and wrap."""
+        n = len(ordered)
+        if not n:
+            return True
+        steps = np.arange(n, dtype=np.int64)
+        positions = np.maximum.accumulate((ordered >> self._shift).astype(np.int64) - steps) + steps
+        if positions[-1] > self._mask:
+            return False
+        self.keys[positions] = ordered
+        self.columns[positions] = columns
+        return True
+
+    def _place_in_rounds(self, hashes: np.ndarray, columns: np.ndarray) -> None:
+        """Insert keys round by round, each round filling the free slots wanted, one key each (wraps)."""
         pending = np.arange(len(hashes))
         slots = (hashes >> self._shift).astype(np.int64)
-        while len(pending):  # each round fills the free slots wanted, one key each
+        while len(pending):
             wanted = slots[pending]
             free = self.keys[wanted] == _EMPTY
             taken_slots, first = np.unique(wanted[free], return_index=True)

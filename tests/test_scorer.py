@@ -181,3 +181,19 @@ def test_the_service_app_imports_neither_sklearn_nor_scipy():
               "        time.sleep(0.1)\n"
               f"    answer = client.post('/v1/score', json={{'html': {PAGES[1].decode()!r}}})\n"
               "assert answer.status_code == 200, answer.text\nassert 'library roof' in answer.json()['story_text']")
+
+
+@pytest.mark.parametrize("crowd_at", [7 << 60, 2**64 - 100])  # the last slots: the run wraps to the start
+def test_gram_table_built_in_order_or_in_rounds_finds_every_key(crowd_at):
+    from classifier.gramtable import GramTable
+
+    rng = np.random.default_rng(crowd_at % 1000)
+    keys = np.unique(rng.integers(1, 2**63, size=3000, dtype=np.int64).astype(np.uint64) * np.uint64(2))
+    crowded = np.uint64(crowd_at) + np.arange(1, 60, dtype=np.uint64)
+    keys = np.unique(np.concatenate((keys, crowded)))
+    rng.shuffle(keys)  # columns in any order
+    columns = rng.permutation(len(keys))
+    table = GramTable(keys, columns)
+    assert table.lookup(keys).tolist() == columns.tolist()
+    absent = np.setdiff1d(np.concatenate((keys[:100] + np.uint64(1), crowded + np.uint64(100))), keys)
+    assert len(absent) > 50 and (table.lookup(absent) == -1).all()
