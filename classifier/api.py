@@ -16,7 +16,7 @@ import numpy as np
 
 from .artifacts import MANIFEST, model_digest
 from .blocks import Block
-from .decoding import decode_bytes, looks_binary_text, utf8_safe
+from .decoding import binary_text_kind, check_encoding, decode_bytes, utf8_safe
 from .arguments import check_threshold
 from .errors import InputError, LimitError, ModelError
 from .comment_threads import Comment, group_comments
@@ -110,7 +110,7 @@ class StoryFilter:
         Raises :class:`InputError` for a page that is not str/bytes, too large, or
         binary; an empty page, or one with no text, gives no blocks.
         """
-        self._check_size(html)
+        self._check_page(html, encoding)
         return segment_html(html, self.limits, encoding=encoding)
 
     def text_blocks(self, text: str | bytes, encoding: str | None = None) -> list[Block]:
@@ -119,12 +119,21 @@ class StoryFilter:
         Raises :class:`InputError` like :meth:`html_blocks`; NUL characters and lone
         surrogates (from ``surrogateescape`` or JSON) become U+FFFD (:func:`utf8_safe`).
         """
-        self._check_size(text)
+        self._check_page(text, encoding)
         if not isinstance(text, str):
             text, _ = decode_bytes(text, encoding)
-        elif text and looks_binary_text(text):
-            raise InputError("text looks binary (NUL or control characters), not a text page")
         return segment_text(utf8_safe(text), self.limits)
+
+    def _check_page(self, page: str | bytes, encoding: str | None) -> None:
+        """Refuse what no mode reads: a bad type or size, an unknown ``encoding``
+        (:class:`ArgumentError` naming it), and a ``str`` holding binary data, with the
+        error binary bytes get."""
+        self._check_size(page)
+        check_encoding(encoding)
+        if isinstance(page, str) and page:
+            kind = binary_text_kind(page)
+            if kind is not None:
+                raise InputError(f"input looks like {kind}, not an HTML or text page")
 
     def blocks(self, page: str | bytes, mode: str, encoding: str | None = None) -> list[Block]:
         """The blocks of a page in ``mode`` (``html`` or ``text``): :meth:`html_blocks` or :meth:`text_blocks`."""

@@ -10,6 +10,11 @@ The order, and why it differs a little from the HTML standard's sniffing:
    says: real pages that declare ``iso-8859-1`` but are UTF-8 are common in crawls,
    while legacy-encoded text that happens to be valid UTF-8 practically never occurs.
    (Pure ASCII is valid UTF-8; ISO-2022-JP, which is 7-bit, is the one exception.)
+   So are bytes that are *nearly* valid UTF-8 (at least four valid multi-byte characters
+   for each invalid sequence), with U+FFFD for the bad bytes: one stray byte must not
+   send a whole page to a wrong codepage ("crème" read as "crčme"). Legacy text forms a
+   valid multi-byte UTF-8 character now and then (a quarter as many as invalid ones in
+   Shift_JIS, GB18030 or EUC-KR text, none in single-byte codepages), never four times more.
 5. Otherwise the declared charset is used: the transport charset (``declared``, e.g.
    from the HTTP ``Content-Type``), else ``<meta charset>`` /
    ``<meta http-equiv content="...; charset=...">``, else an XML declaration.
@@ -29,7 +34,7 @@ from __future__ import annotations
 import codecs
 import re
 
-from .errors import InputError
+from .errors import ArgumentError, InputError
 
 # ----- encoding labels -------------------------------------------------------------------
 # WHATWG Encoding Standard labels -> Python codec. GBK is decoded as gb18030, Big5 as
@@ -173,11 +178,46 @@ def looks_binary(data: bytes) -> bool:
 _CONTROL_CHARS = re.compile("[\x00-\x08\x0e-\x1f]")
 
 
-def looks_binary_text(text: str) -> bool:
-    """True for a ``str`` whose start is mostly control characters (binary read as text)."""
+def binary_text_kind(text: str) -> str | None:
+    """What a ``str`` holding binary data looks like (a file read as text), or None for text.
+
+    The start is turned back into the bytes it most likely came from (latin-1 decoding
+    keeps every byte as one character; ``surrogateescape`` keeps undecodable bytes), so
+    a file signature is recognised as it is in bytes; else mostly control characters.
+    """
     head = text[:_HEAD]
+    try:
+        raw = head.encode("latin-1")
+    except UnicodeEncodeError:
+        raw = head.encode("utf-8", "surrogateescape") if not _LONE_SURROGATE.search(head) \
+            else head.encode("utf-8", "replace")
+    kind = _signature(raw)
+    if kind is not None:
+        return kind
     controls = len(_CONTROL_CHARS.findall(head))
-    return controls >= _MIN_CONTROLS and controls > len(head) * 0.05
+    if controls >= _MIN_CONTROLS and (controls > len(head) * 0.05 or head.count("\x00") > len(head) * 0.01):
+        return "binary data (NUL or control bytes)"
+    return None
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udc7f\udd00-\udfff]")  # not one surrogateescape makes
+
+
+def looks_binary_text(text: str) -> bool:
+    """True for a ``str`` that holds binary data (see :func:`binary_text_kind`)."""
+    return binary_text_kind(text) is not None
+
+
+def check_encoding(label: object) -> str | None:
+    """The codec for an encoding a caller names (None: not given); :class:`ArgumentError` naming
+    a label that is not a WHATWG text encoding, so ``--encoding bogus`` is not silently ignored."""
+    if label is None:
+        return None
+    codec = normalize_encoding(label)
+    if codec is None:
+        raise ArgumentError(f"unknown encoding {label!r}: give a text encoding such as utf-8, windows-1252, "
+                            "iso-8859-2, shift_jis, gb18030 or euc-kr")
+    return codec
 
 
 def _wide_encoding(head: bytes) -> str | None:
@@ -273,8 +313,32 @@ def _mostly_utf8(data: bytes) -> bool:
     return non_ascii - bad >= bad
 
 
+def _nearly_utf8(data: bytes) -> bool:
+    """True when valid multi-byte UTF-8 characters outnumber invalid sequences four to one."""
+    text = data.decode("utf-8", "replace")
+    bad = text.count("\ufffd")
+    valid = len(text) - len(text.encode("ascii", "ignore")) - bad
+    return valid > 0 and valid >= 4 * bad
+
+
+_C1_BYTES = re.compile(rb"[\x80-\x9f]")
+
+
 def _detect(data: bytes) -> str:
-    """Guess the legacy encoding of bytes that are not UTF-8 and declare nothing usable."""
+    """Guess the legacy encoding of bytes that are not UTF-8 and declare nothing usable.
+
+    Central European text is windows-1250 or ISO-8859-2, which share most letters; the
+    page language suggests windows-1250 (browsers' default), but windows-1250 writes
+    its most common letters (š, ž, ś, ź, ť) as bytes 0x80-0x9F, which ISO-8859-2 leaves
+    to control codes: a page with letters there and none in that range is ISO-8859-2.
+    """
+    codec = _guess(data)
+    if codec == "cp1250" and not _C1_BYTES.search(data):
+        return "iso8859-2"
+    return codec
+
+
+def _guess(data: bytes) -> str:
     hint = _lang_default(data)
     runs = []
     size = non_ascii = 0
@@ -341,6 +405,8 @@ def _decode(data: bytes, declared: str | None) -> tuple[str, str]:
             if codec == "iso2022_jp":
                 return data.decode(codec, "replace"), codec
         return text, "utf-8"
+    if _nearly_utf8(data):
+        return data.decode("utf-8", "replace"), "utf-8"
     codec = normalize_encoding(declared)
     if codec in _WIDE:
         codec = None  # a UTF-16 page has NUL bytes (or a BOM), and this one has neither

@@ -4,7 +4,6 @@ from __future__ import annotations
 import json
 import logging
 import shlex
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,24 +14,6 @@ from classifier import __version__
 from classifier.errors import StoryFilterError
 from serving.console import fail, threshold_option
 
-MAX_STDIN_BYTES = 64 * 1024 * 1024
-
-
-def _read_input(path: str) -> bytes:
-    if path == "-":
-        data = sys.stdin.buffer.read(MAX_STDIN_BYTES + 1)
-        return data
-    target = Path(path)
-    if target.is_dir():
-        fail(f"{path}: is a directory (give a file, or - for standard input)", 2)
-    try:
-        with target.open("rb") as handle:
-            return handle.read(MAX_STDIN_BYTES + 1)
-    except OSError as err:
-        fail(f"{path}: {err.strerror or err}", 2)
-    raise AssertionError("unreachable")
-
-
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="storyfilter")
 def main() -> None:
@@ -41,10 +22,11 @@ def main() -> None:
 
 
 @main.command()
-@click.argument("path", default="-", metavar="[PATH|-]")
+@click.argument("path", default="-", metavar="[PATH|URL|-]")
 @click.option("--mode", type=click.Choice(["auto", "html", "text"]), default="auto", show_default=True,
               help="How to read the page; auto tells HTML from text.")
-@click.option("--url", default=None, help="The page's URL (recorded; not used by the default models).")
+@click.option("--url", default=None, help="The page's URL (recorded; not used by the default models; "
+                                          "default: the URL fetched, after redirects).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="Print the story text, or the JSON result with every block and its score.")
 @click.option("--threshold", type=click.FloatRange(0.0, 1.0), default=None,
@@ -60,10 +42,18 @@ def main() -> None:
                    "as \"comments\" with author and date where the page shows them.")
 def extract(path: str, mode: str, url: str | None, fmt: str, threshold: float | None,
             model_dir: Path | None, encoding: str | None, extracted: bool, comments: bool) -> None:
-    """Print the story of the page in PATH (or standard input)."""
+    """Print the story of the page in PATH, at an http(s) URL, or on standard input (gzip or not)."""
     from classifier import load_model
+    from classifier.decoding import check_encoding
 
-    data = _read_input(path)
+    from serving.page_input import read_page
+
+    try:
+        check_encoding(encoding)
+        page = read_page(path)
+    except StoryFilterError as err:
+        fail(str(err), 2)
+    data, url, encoding = page.data, url or page.url, encoding or page.charset
     try:
         model = load_model(model_dir)
         if len(data) > model.limits.max_bytes:

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from classifier import InputError, Limits, StoryFilter, StoryFilterError
+from classifier import ArgumentError, InputError, Limits, StoryFilter, StoryFilterError
 from classifier.api import detect_mode
 from classifier.html_segmenter import guard_markup
 from classifier.limits import DEFAULT_LIMITS, collapse_whitespace
@@ -81,10 +81,15 @@ def test_binary_bytes_are_input_errors(sf):
                 method(data)
 
 
-def test_binary_read_as_str_is_refused_in_text_mode(sf):
-    garbage = random.Random(6).randbytes(4096).decode("latin-1")
-    with pytest.raises(InputError, match="looks binary"):
-        sf.text_blocks(garbage)
+def test_binary_read_as_str_is_refused_in_both_modes_as_bytes_are(sf):
+    garbage = random.Random(6).randbytes(4096)
+    for method in (sf.html_blocks, sf.text_blocks):
+        with pytest.raises(InputError) as as_bytes:
+            method(garbage)
+        for text in (garbage.decode("latin-1"), garbage.decode("utf-8", "surrogateescape")):
+            with pytest.raises(InputError, match="not an HTML or text page") as as_str:
+                method(text)
+            assert str(as_str.value) == str(as_bytes.value)
 
 
 def test_non_utf8_bytes_decode(sf):
@@ -100,10 +105,14 @@ def test_undecodable_bytes_become_replacement_characters(sf):
     assert [b.text for b in blocks] == ["ok é", "\ufffd\ufffd\ufffd bad", "déjà vu"]
 
 
-def test_bogus_encoding_argument_is_ignored(sf):
+def test_bogus_encoding_argument_is_an_error_naming_it(sf):
     for label in ("rot13", "base64", "no-such-codec", "utf-7"):
-        assert [b.text for b in sf.html_blocks(b"<p>hi</p>", encoding=label)] == ["hi"]
-        assert [b.text for b in sf.text_blocks(b"hi", encoding=label)] == ["hi"]
+        for method, page in ((sf.html_blocks, b"<p>hi</p>"), (sf.text_blocks, b"hi"), (sf.html_blocks, "<p>hi</p>")):
+            with pytest.raises(ArgumentError, match=f"unknown encoding '{label}'"):
+                method(page, encoding=label)
+        with pytest.raises(ArgumentError, match=label):
+            sf.filter(b"<p>hi</p>", encoding=label)
+    assert [b.text for b in sf.html_blocks(b"<p>hi</p>", encoding="Windows-1252")] == ["hi"]
 
 
 def test_nul_and_lone_surrogates_in_str(sf):
