@@ -19,6 +19,7 @@ from typing import Any
 import anyio.to_thread
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import Response
+from fastapi_offline import FastAPIOffline
 
 from classifier import __version__
 from classifier.api import StoryFilter, load_model
@@ -170,7 +171,9 @@ def create_app(settings: Settings | None = None, loader: Loader = default_loader
                 restore()
             metrics.process_exiting()
 
-    app = FastAPI(title="storyfilter", version=__version__, lifespan=lifespan,
+    # /docs and /redoc load Swagger UI and ReDoc from the installed fastapi-offline package, not a CDN,
+    # so they work offline (and behind a firewall); their assets are under /static-offline-docs.
+    app = FastAPIOffline(title="storyfilter", version=__version__, lifespan=lifespan,
                   description="Keep the story of a web page; drop recommendations, related links, navigation "
                               "and other clutter. Pages are sent in the body; no URL is ever fetched.")
     app.state.settings, app.state.metrics, app.state.holder = settings, metrics, holder
