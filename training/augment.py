@@ -31,7 +31,6 @@ from itertools import accumulate
 from pathlib import Path
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
-from tqdm import tqdm
 
 from classifier.blocks import Block
 from classifier.decoding import decode_bytes
@@ -39,6 +38,7 @@ from classifier.errors import InputError
 from classifier.html_segmenter import BLOCK_TAGS, SKIP_TAGS, segment_html
 
 from .alignment import GoldText, align_labels
+from .progress import progress as progress_of
 from .readers import GoldPage
 from .widgets import (CONTAINER_SHAPES, HEADINGS, INLINE_SHAPES, LEAD_SHARE, SIDEBAR_CLASSES, Teaser,
                       container_class, pick_heading, pick_inline_label, render_container, render_inline,
@@ -431,7 +431,7 @@ def augment_pages(pages: Sequence[GoldPage], share: float = 0.5, seed: int = 0,
     chosen = sorted(random.Random(seed).sample(range(len(eligible)), count))
     pool = donor_pool(pages)
     out = []
-    for i in tqdm(chosen, desc="adding teaser widgets", unit="page", disable=None if progress else True):
+    for i in progress_of(chosen, desc="adding teaser widgets", unit="page", enabled=progress):
         page = eligible[i]
         made = augment_html(page, pool, random.Random(f"{seed}:{page.id}"))
         if made is not None:

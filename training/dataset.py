@@ -18,7 +18,6 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from tqdm import tqdm
 
 from classifier.blocks import Block
 from classifier.decoding import decode_bytes
@@ -29,6 +28,7 @@ from classifier.text_segmenter import segment_text
 from .alignment import align_labels
 from .augment import augment_pages
 from .comments import comment_mask
+from .progress import progress as progress_of
 from .readers import GoldPage, LabelledPage
 from .teasers import teaser_mask
 
@@ -137,8 +137,7 @@ def build_examples(pages: Sequence[GoldPage], mode: str = "html", seed: int = 0,
     extract = Examples([], [], [], [])
     extra = augment_pages(pages, augment, seed, progress) if augment else []
     todo = [(page, False) for page in pages] + [(page, True) for page in extra]
-    for page, train_only in tqdm(todo, desc=f"segmenting ({mode})", unit="page",
-                                 disable=None if progress else True):
+    for page, train_only in progress_of(todo, desc=f"segmenting ({mode})", unit="page", enabled=progress):
         if page.html is not None:
             blocks = page_html_blocks(page)
             labels = align_labels(blocks, page.main_text)

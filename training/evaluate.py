@@ -17,13 +17,13 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
-from tqdm import tqdm
 
 from classifier.model import BlockClassifier
 
 from .dataset import Examples
 from .folds import fit_pages, grouped_folds, nested_threshold, run_folds, scored_pages, take
 from .holdout import MIN_REMAINING_SITES, holdout_sites
+from .progress import progress as progress_of
 from .report import summarize
 from .thresholds import (MAX_WITHOUT_LEAK, THRESHOLD_CANDIDATES, baseline_scores, best_threshold, page_score,
                          score_examples, threshold_sweep)
@@ -162,8 +162,8 @@ def saved_model_report(examples: Examples, model: BlockClassifier, threshold: fl
 
     def page_scores(pages: list) -> list[np.ndarray]:
         out: list[np.ndarray] = []
-        for start in tqdm(range(0, len(pages), batch_pages), desc="scoring", unit="batch",
-                          disable=None if progress else True):
+        for start in progress_of(range(0, len(pages), batch_pages), desc="scoring", unit="batch",
+                                 enabled=progress):
             out += model.page_scores(pages[start:start + batch_pages])
         return out
 

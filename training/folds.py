@@ -22,11 +22,11 @@ from dataclasses import dataclass, field
 import numpy as np
 from joblib import Parallel, delayed
 from sklearn.model_selection import GroupKFold
-from tqdm import tqdm
 
 from classifier.model import BlockClassifier
 
 from .dataset import Examples
+from .progress import progress as progress_of
 from .thresholds import best_threshold
 
 #: Folds of the inner split, for models that do not keep inner scores.
@@ -177,5 +177,4 @@ def run_folds(examples: Examples, folds: Sequence[Fold], make_model: Callable[[]
     data = lean(examples)  # in-process too, so one job and many score the very same data
     parallel = Parallel(n_jobs=min(jobs, len(folds)), return_as="generator")
     results = parallel(delayed(run_fold)(data, fold, make_model, threshold) for fold in folds)
-    return list(tqdm(results, total=len(folds), desc="cross-validating", unit="fold",
-                     disable=None if progress else True))
+    return list(progress_of(results, total=len(folds), desc="cross-validating", unit="fold", enabled=progress))

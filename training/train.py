@@ -26,6 +26,7 @@ from .dataset import Examples, build_examples, labelled_examples
 from .evaluate import evaluate_protocol
 from .folds import fit_pages, nested_threshold, scored_pages
 from .model_card import render_model_card
+from .progress import note
 from .readers import detect_source_kind, read_gold_folder, read_labelled_blocks, read_pages_jsonl
 
 # Settings picked by grouped cross-validation on wcxb-dev (docs/training.md).
@@ -104,7 +105,7 @@ def train_model(sources: Sequence[str | Path], output: str | Path, mode: str = "
     protocol = evaluate_protocol(examples, make_model, cv_folds, holdout, seed, threshold, jobs, progress)
     cv = protocol["cross_validation"]
     if progress:
-        print(f"fitting the {mode} model on all {len(examples.pages)} pages", file=sys.stderr)
+        note(f"fitting the {mode} model on all {len(examples.pages)} pages")
     everything = range(len(examples.pages))
     model = fit_pages(make_model, examples, everything)
     if threshold is None:
