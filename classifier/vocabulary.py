@@ -72,9 +72,7 @@ class TfidfLookup:
         hashes = np.asarray(hashes, dtype=np.uint64)
         if hashes.ndim != 1 or len(hashes) != len(lookup.idf_):
             raise ValueError("gram hashes and idf sizes differ")
-        table = GramTable(hashes, np.arange(len(hashes), dtype=np.int64))
-        table.source = None  # built from hashes: valid whatever vocabulary_ is later read
-        lookup.__dict__["_table"] = table
+        lookup.__dict__["_pending_hashes"] = hashes  # the table is built on first use (a mode never used costs none)
         return lookup
 
     def read_vocabulary_on_demand(self, read: Callable[[], Sequence[str]]) -> None:
@@ -133,6 +131,12 @@ class TfidfLookup:
     def _cached_table(self, slot: str, hash_grams) -> GramTable:
         """The vocabulary as a :class:`GramTable` keyed by ``hash_grams``, built on first use."""
         table = self.__dict__.get(slot)
+        pending = self.__dict__.get("_pending_hashes") if slot == "_table" else None
+        if table is None and pending is not None:
+            table = GramTable(pending, np.arange(len(pending), dtype=np.int64))
+            table.source = None  # built from hashes: valid whatever vocabulary_ is later read
+            self.__dict__[slot] = table
+            return table
         if table is None or (table.source is not None and table.source is not self.__dict__.get("vocabulary_")):
             vocabulary = self.vocabulary_
             grams = list(vocabulary)
