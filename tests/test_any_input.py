@@ -261,3 +261,6 @@ def test_the_api_refuses_a_binary_str_and_an_unknown_encoding_has_no_field_to_hi
             assert answer.status_code == 400, answer.text
             assert answer.json()["error"]["code"] == "bad_page"
             assert answer.json()["error"]["message"] == expected
+        # JSON carries text, so the API takes no encoding: one sent is refused, not ignored
+        answer = client.post("/v1/score", json={"html": "<p>A story.</p>", "encoding": "bogus"})
+        assert answer.status_code == 422 and "encoding" in answer.text
