@@ -13,7 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from click.testing import CliRunner
 
-from classifier import ArgumentError, InputError, LimitError, load_model
+from classifier import InputError, LimitError, load_model
 from classifier.decoding import decode_bytes
 from extras import require
 from serving.cli import main

@@ -26,6 +26,8 @@ import shutil
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from classifier.decoding import normalize_encoding
+
 from .scoring import BatchOptions, score_chunk_with
 from .sources import InputFile, Page, Skip, discover, iter_stream
 
@@ -120,7 +122,7 @@ def _pandas_udf(options: BatchOptions):
         for datas, texts, encodings, kinds in batches:
             chunk = [Page("", "", t if isinstance(t, str) else _page_value(d),
                           kind=k if k in ("html", "text") else None,
-                          encoding=e if isinstance(e, str) else None)
+                          encoding=normalize_encoding(e))  # a charset hint: unknown is none, as locally
                      for d, t, e, k in zip(datas, texts, encodings, kinds)]
             rows, _ = score_chunk_with(model, chunk, options)
             yield _result_frame(rows, options.include_blocks)
