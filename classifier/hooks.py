@@ -32,7 +32,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from .api import StoryFilter, detect_mode, load_model
 from .arguments import check_threshold
-from .decoding import charset_from_headers, decode_bytes
+from .decoding import charset_from_headers, check_encoding, decode_bytes
 from .errors import InputError, StoryFilterError
 from .result import FilterResult
 
@@ -183,6 +183,7 @@ class RemoteHook:
                  mode: str = "auto", threshold: float | None = None, encoding: str | None = None,
                  extracted: bool = False) -> FilterResult:
         _check_mode(mode)
+        check_encoding(encoding)  # an unknown one is an error here too, as in process
         charset, header_mode = page_hints(headers)
         if isinstance(page, (bytes, bytearray, memoryview)):
             page, _ = decode_bytes(page, encoding or charset)

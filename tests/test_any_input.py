@@ -264,3 +264,12 @@ def test_the_api_refuses_a_binary_str_and_an_unknown_encoding_has_no_field_to_hi
         # JSON carries text, so the API takes no encoding: one sent is refused, not ignored
         answer = client.post("/v1/score", json={"html": "<p>A story.</p>", "encoding": "bogus"})
         assert answer.status_code == 422 and "encoding" in answer.text
+
+
+def test_both_hooks_name_an_unknown_encoding():
+    from classifier import ArgumentError
+    from classifier.hooks import RemoteHook, make_hook
+
+    for hook in (make_hook(), RemoteHook("http://127.0.0.1:9", retries=0)):  # refused before any request
+        with pytest.raises(ArgumentError, match="unknown encoding 'bogus'"):
+            hook(PAGE, encoding="bogus")
