@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from .artifacts import CONFIG, WEIGHTS, add_model_files, verify_model_dir
+from .artifacts import CONFIG, WEIGHTS, add_model_files, sha256_file, verify_model_dir
 from .errors import ModelError
 from .scorer import BlockScorer
 from .tokens import gram_hashes
@@ -90,14 +90,17 @@ def load_scorer(directory: str | Path, expected_sha256: str | None = None) -> tu
     try:
         if index is not None:
             hashes, config = index
-            return BlockScorer.from_state(arrays, config, text_hashes=hashes,
-                                          read_text_vocabulary=partial(_text_vocabulary, directory)), manifest
+            read_grams = partial(_text_vocabulary, directory, manifest["files"][CONFIG]["sha256"])
+            return BlockScorer.from_state(arrays, config, text_hashes=hashes, read_text_vocabulary=read_grams), manifest
         return BlockScorer.from_state(arrays, _read_config(directory)), manifest
     except (KeyError, TypeError, ValueError, IndexError) as err:
         raise ModelError(f"{directory / CONFIG}: model does not fit its weights ({err})") from None
 
 
-def _text_vocabulary(directory: Path) -> list[str]:
+def _text_vocabulary(directory: Path, sha256: str) -> list[str]:
+    """The word grams, read when first asked for: from the very ``model.json`` verified at load."""
+    if sha256_file(directory / CONFIG) != sha256:
+        raise ModelError(f"{directory / CONFIG}: changed since the model was loaded; load it again")
     return _read_config(directory)["text_vocabulary"]
 
 

@@ -197,3 +197,14 @@ def test_gram_table_built_in_order_or_in_rounds_finds_every_key(crowd_at):
     assert table.lookup(keys).tolist() == columns.tolist()
     absent = np.setdiff1d(np.concatenate((keys[:100] + np.uint64(1), crowded + np.uint64(100))), keys)
     assert len(absent) > 50 and (table.lookup(absent) == -1).all()
+
+
+def test_the_grams_read_later_come_from_the_model_json_verified_at_load(model_copy):
+    from classifier import ModelError
+
+    scorer, _ = load_scorer(model_copy / "html")
+    config = json.loads((model_copy / "html" / "model.json").read_text())
+    config["text_vocabulary"][0] = "swapped"
+    (model_copy / "html" / "model.json").write_text(json.dumps(config))
+    with pytest.raises(ModelError, match="changed since the model was loaded"):
+        scorer.text_vectorizer_.vocabulary_
