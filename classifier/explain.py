@@ -178,8 +178,7 @@ def explain_page(model: BlockScorer, blocks: Sequence[Block]) -> list[BlockExpla
         _, similarity = model._stage1_logits([blocks], tokens, facts, with_similarity=True)
         ctx = model._context_columns(context_features(blocks, z, fact.containers, fact.groups, fact.governing,
                                                       similarity[0]))
-        ctx = (ctx - model.context_scaler_.mean_) / model.context_scaler_.scale_
-        final = ctx @ model.stage2_coef_ + model.stage2_intercept_
+        final = model._stage2_logits((ctx - model.context_scaler_.mean_) / model.context_scaler_.scale_)
     return [BlockExplanation(index=b.index, intercept=intercept, stage1_logit=float(z[i]),
                              final_logit=float(final[i]),
                              terms=tuple(sorted(per_block[i], key=lambda t: -t.contribution)))

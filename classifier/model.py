@@ -1,4 +1,5 @@
-"""The block classifier: a linear model over block features, then a linear model over context.
+"""The block classifier: a linear model over block features, then a model over context
+(linear, or boosted trees over the linear one).
 
 The scikit-learn estimator that training fits and evaluates; scoring with it is
 :class:`~classifier.scorer.BlockScorer`'s (numpy only), which a saved model rebuilds
@@ -16,6 +17,7 @@ from collections.abc import Sequence
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
@@ -23,7 +25,8 @@ from sklearn.preprocessing import StandardScaler
 
 from .context import CONTEXT_NAMES, context_features
 from .features import SHAPE_NAMES
-from .scorer import BlockScorer, Page, batch_governing, sigmoid
+from .scorer import TREES_PREFIX, BlockScorer, Page, batch_governing, sigmoid
+from .trees import trees_from_boosting
 from .tfidf import TokenTfidf
 from .tokens import BlockTokens
 from .vocabulary import TfidfLookup
@@ -37,7 +40,9 @@ class BlockClassifier(BlockScorer, ClassifierMixin, BaseEstimator):
                  C: float = 1.0, text_weight: float = 1.0, dom_weight: float = 1.0,
                  second_stage: bool = True, stage2_C: float = 1.0, stage2_folds: int = 3,
                  class_weight: str | None = None, max_iter: int = 300, random_state: int = 0,
-                 heading_tfidf: bool = True, heading_weight: float = 1.0) -> None:
+                 heading_tfidf: bool = True, heading_weight: float = 1.0, stage2_trees: int = 0,
+                 stage2_tree_leaves: int = 15, stage2_tree_depth: int = 6,
+                 stage2_tree_learning_rate: float = 0.1) -> None:
         self.use_dom = use_dom
         self.text_ngram_max = text_ngram_max
         self.text_max_features = text_max_features
@@ -55,6 +60,10 @@ class BlockClassifier(BlockScorer, ClassifierMixin, BaseEstimator):
         self.random_state = random_state
         self.heading_tfidf = heading_tfidf
         self.heading_weight = heading_weight
+        self.stage2_trees = stage2_trees
+        self.stage2_tree_leaves = stage2_tree_leaves
+        self.stage2_tree_depth = stage2_tree_depth
+        self.stage2_tree_learning_rate = stage2_tree_learning_rate
 
     # ----- features -------------------------------------------------------------------------
     def _stage1_matrix(self, pages: Sequence[Page], tokens: BlockTokens,
@@ -130,11 +139,41 @@ class BlockClassifier(BlockScorer, ClassifierMixin, BaseEstimator):
             self.stage2_intercept_ = float(stage2.intercept_[0])
             # P(story) of the training pages from out-of-fold stage-1 logits: scores of pages
             # no stage-1 model saw, for picking a threshold inside the training folds (nested).
-            inner = sigmoid(scaled @ self.stage2_coef_ + self.stage2_intercept_)
             bounds = np.cumsum([0] + [len(p) for p in pages])
+            if self.stage2_trees:
+                inner = sigmoid(self._fit_trees(scaled, flat_y, groups, bounds))
+            else:
+                self.__dict__.pop("stage2_trees_", None)
+                inner = sigmoid(scaled @ self.stage2_coef_ + self.stage2_intercept_)
             self.inner_scores_ = [inner[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
         self.n_features_in_ = len(self.stage1_coef_)
         return self
+
+    def _boosting(self) -> HistGradientBoostingClassifier:
+        return HistGradientBoostingClassifier(
+            max_iter=self.stage2_trees, max_leaf_nodes=self.stage2_tree_leaves, max_depth=self.stage2_tree_depth,
+            learning_rate=self.stage2_tree_learning_rate, l2_regularization=1.0, early_stopping=False,
+            class_weight=self.class_weight, random_state=self.random_state)
+
+    def _fit_trees(self, scaled: np.ndarray, y: np.ndarray, groups: Sequence | None,
+                   bounds: np.ndarray) -> np.ndarray:
+        """Fit the boosted context stage over the scaled context features and the linear
+        context logit; return the training blocks' logits from trees that did not see their
+        group (for the nested threshold: in-sample trees are too sure of themselves)."""
+        features = np.column_stack([scaled, scaled @ self.stage2_coef_ + self.stage2_intercept_])
+        self.stage2_trees_ = trees_from_boosting(self._boosting().fit(features, y))
+        page_groups = np.asarray(groups if groups is not None else np.arange(len(bounds) - 1))
+        block_groups = np.repeat(page_groups, np.diff(bounds))
+        folds = min(self.stage2_folds, len(np.unique(block_groups)))
+        if folds < 2:
+            return self.stage2_trees_.decision(features)
+        out = np.zeros(len(y))
+        for train, test in GroupKFold(n_splits=folds).split(features, groups=block_groups):
+            if len(np.unique(y[train])) < 2:
+                out[test] = self.stage2_trees_.decision(features[test])
+                continue
+            out[test] = trees_from_boosting(self._boosting().fit(features[train], y[train])).decision(features[test])
+        return out
 
     def _out_of_fold_logits(self, pages, tokens, labels, groups) -> tuple[list[np.ndarray], list[np.ndarray]]:
         """Stage-1 logits (and topic similarities) for every training page from a model that
@@ -195,6 +234,8 @@ def classifier_to_state(model: BlockClassifier) -> tuple[dict[str, np.ndarray], 
     if model.second_stage:
         arrays.update({"context_mean": model.context_scaler_.mean_, "context_scale": model.context_scaler_.scale_,
                        "stage2_coef": model.stage2_coef_, "stage2_intercept": np.array([model.stage2_intercept_])})
+        if model.stage2_trees:
+            arrays.update(model.stage2_trees_.to_arrays(TREES_PREFIX))
     return arrays, config
 
 

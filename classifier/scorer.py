@@ -20,14 +20,18 @@ from .features import SHAPE_NAMES, page_shape_features
 from .headings import governing_headings
 from .region import path_groups, topic_similarity
 from .tokens import BlockTokens, tokenize_blocks
+from .trees import TreeEnsemble
 from .vocabulary import TfidfLookup
 
 Page = Sequence[Block]
 
 # The parameters scoring reads, with the values of models saved before each existed.
+#: Where a model file keeps the context stage's boosted trees (see :mod:`classifier.trees`).
+TREES_PREFIX = "stage2_trees_"
+
 SCORING_DEFAULTS: dict[str, Any] = {
     "use_dom": True, "text_ngram_max": 2, "max_tokens": 120, "text_weight": 1.0, "dom_weight": 1.0,
-    "second_stage": True, "heading_tfidf": False, "heading_weight": 1.0,
+    "second_stage": True, "heading_tfidf": False, "heading_weight": 1.0, "stage2_trees": 0,
 }
 
 
@@ -130,6 +134,8 @@ class BlockScorer:
             model.stage2_intercept_ = float(arrays["stage2_intercept"][0])
             if len(model.stage2_coef_) != len(context_names) or len(model.context_scaler_.mean_) != len(context_names):
                 raise ValueError("second-stage weights do not match the context features")
+            if model.stage2_trees:
+                model.stage2_trees_ = TreeEnsemble.from_arrays(arrays, TREES_PREFIX, len(context_names) + 1)
         model.n_features_in_ = n_features
         return model
 
@@ -237,8 +243,16 @@ class BlockScorer:
         """P(story) of a page's blocks from their stage-1 logits and their context."""
         ctx = self._context_columns(context_features(page, z, fact.containers, fact.groups, fact.governing,
                                                      similarity))
-        ctx = (ctx - self.context_scaler_.mean_) / self.context_scaler_.scale_
-        return sigmoid(ctx @ self.stage2_coef_ + self.stage2_intercept_)
+        return sigmoid(self._stage2_logits((ctx - self.context_scaler_.mean_) / self.context_scaler_.scale_))
+
+    def _stage2_logits(self, scaled_context: np.ndarray) -> np.ndarray:
+        """Final logits from the scaled context features: the linear context model's, or the
+        boosted trees' over the same features and that linear logit (when the model has trees)."""
+        linear = scaled_context @ self.stage2_coef_ + self.stage2_intercept_
+        trees = getattr(self, "stage2_trees_", None)
+        if trees is None:
+            return linear
+        return trees.decision(np.column_stack([scaled_context, linear]))
 
     # ----- scores ---------------------------------------------------------------------------
     def page_scores(self, X: Sequence[Page]) -> list[np.ndarray]:
