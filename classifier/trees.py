@@ -34,14 +34,21 @@ class TreeEnsemble(NamedTuple):
         if len(X) == 0 or len(self.roots) == 0:
             return np.full(len(X), self.baseline)
         X = np.ascontiguousarray(X, dtype=np.float64)
-        n_cols = X.shape[1]
+        children = self._children()  # node n's right child at 2n, its left at 2n + 1
         node = np.broadcast_to(self.roots, (len(X), len(self.roots))).copy()
-        offsets = (np.arange(len(X)) * n_cols)[:, None]
+        offsets = (np.arange(len(X)) * X.shape[1])[:, None]
         flat = X.ravel()
         for _ in range(self.depth):
             go_left = flat[offsets + self.feature[node]] <= self.threshold[node]
-            node = np.where(go_left, self.left[node], self.right[node])
+            node = children[2 * node + go_left]
         return self.value[node].sum(axis=1) + self.baseline
+
+    def _children(self) -> np.ndarray:
+        """Both children of every node in one array, so a step is one gather, not two and a where."""
+        children = np.empty(2 * len(self.left), dtype=np.int64)
+        children[0::2] = self.right
+        children[1::2] = self.left
+        return children
 
     def to_arrays(self, prefix: str) -> dict[str, np.ndarray]:
         return {f"{prefix}feature": self.feature, f"{prefix}threshold": self.threshold,
