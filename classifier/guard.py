@@ -39,10 +39,12 @@ from .limits import DEFAULT_LIMITS, Limits
 logger = logging.getLogger("storyfilter")
 
 _SMALL_PAGE = 4096  # characters; a page this short costs the parser little, whatever it holds
-#: Above this many ``<`` the per-tag model runs: the worst nesting below it (12,000 nested
-#: ``<div>``, 60 KB) costs lexbor about 0.2 s. Real pages: at most 21,646 (wcxb), median 1,884;
-#: 24 of 1,497 are above.
-_SCAN_TAGS = 12_000
+#: Above this many ``<`` the per-tag model runs: nesting costs lexbor about 1.7 ns x tags^2
+#: (block elements: ``<div>``, ``<dl><dd>``, ``<li>``...), so the worst below it (8,000 nested
+#: ``<dd>`` in ``<dl>``, 32 KB) costs about 0.11 s, inside 0.1 s + 2 s per MB; 12,000 cost 0.26 s.
+#: Real pages: at most 21,646 (wcxb), median 1,884; 60 of 1,497 are above (the model
+#: costs them about 25 ms each).
+_SCAN_TAGS = 8_000
 #: Options on a page above which the model runs and caps the options of each select.
 _SCAN_OPTIONS = 1000
 _MAX_OPTIONS = 1000  # per <select>: 1,000 cost lexbor about 4 ms; 40,000 cost 6 s
@@ -56,9 +58,11 @@ _FOSTER_TIME = (167_000_000, 3333)  # length x tags over a + b x length: past 0.
 #: and re-opens them before text and most tags: (3 per name and attributes of the formatting
 #: tags not closed at once) x tags above this runs the model, which counts them.
 _SCAN_REOPEN = 300_000
-#: Elements the parser may re-open on one page before it is refused (about 35 MB, 0.05 s;
-#: real pages: at most 102 on wcxb-dev).
+#: Elements the parser may re-open on one page before it is refused (about 35 MB, 0.05 s
+#: to parse, 0.15 s to segment; real pages: at most 102 on wcxb-dev). A small page gets
+#: fewer (a free share plus one per two bytes), so its cost stays near 0.1 s + 2 s per MB.
 _MAX_REOPENED = 100_000
+_FREE_REOPENED = 20_000
 
 _WS = "\t\n\f\r "
 # One attribute as the HTML tokenizer reads it: separators, a name, and an optional value.
@@ -421,6 +425,7 @@ class _Tree:
         # Active formatting elements since the last marker: [name, key, open] or None (a marker).
         self.active: list[list | None] = []
         self.reopened = 0
+        self.max_reopened = min(_MAX_REOPENED, _FREE_REOPENED + len(reader.html) // 2)
 
     # ----- the stack ----------------------------------------------------------------------
     def push(self, name: str, foreign: bool, entry: list | None = None) -> None:
@@ -487,8 +492,8 @@ class _Tree:
         while i > 0 and active[i - 1] is not None and not active[i - 1][2]:
             i -= 1
         self.reopened += len(active) - i
-        if self.reopened > _MAX_REOPENED:
-            raise LimitError(f"page makes the parser re-open more than {_MAX_REOPENED:,} formatting elements "
+        if self.reopened > self.max_reopened:
+            raise LimitError(f"page makes the parser re-open more than {self.max_reopened:,} formatting elements "
                              "(many unclosed <b>, <font>... before many paragraphs)")
         for entry in active[i:]:
             entry[2] = True
