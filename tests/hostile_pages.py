@@ -13,7 +13,8 @@ from pathlib import Path
 PAGES = Path(__file__).resolve().parent / "pages"
 _FORMATTING = "b big code em font i nobr s small strike strong tt u".split()
 _BLOCKS = "div p section ul li table tr td dl dd blockquote noscript span a form select option".split()
-_SEPARATORS = ["<!---->", "<input type=hidden>", "<tr class=a>", "<style>a</style>", "<?x>", "<col>"]
+_SEPARATORS = ["<!---->", "<input type=hidden>", "<tr class=a>", "<style>a</style>", "<?x>", "<col>",
+               "<![CDATA[x]]>", "<!DOCTYPE html>", "<!x>", "</>"]
 
 
 def _count(rng: random.Random, max_chars: int, unit: int) -> int:
@@ -32,7 +33,7 @@ def _nesting(rng: random.Random, max_chars: int) -> str:
     unit = rng.choice(["<div>", "<noscript><div>", "<div/>", "<span><div></span>", "<b><div></b>", "<div></body>",
                        "<ul><li>", "<table><tr><td>", "<dl><dd>", "<svg><p><div>", "<object><div>",
                        "<select><div>", "<button><div>", "<a><div>", "<p><table>"])
-    return rng.choice(["", "<noscript>", "<svg><p>", "<template>"]) + unit * _count(rng, max_chars, len(unit))
+    return rng.choice(["", "<noscript>", "<svg><p>", "<template>", "<noembed>", "<math>"]) + unit * _count(rng, max_chars, len(unit))
 
 
 def _options(rng: random.Random, max_chars: int) -> str:
