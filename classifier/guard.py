@@ -48,12 +48,14 @@ _SCAN_TAGS = 8_000
 #: Options on a page above which the model runs and caps the options of each select.
 _SCAN_OPTIONS = 1000
 _MAX_OPTIONS = 1000  # per <select>: 1,000 cost lexbor about 4 ms; 40,000 cost 6 s
-#: Text foster-parented out of a <table> costs lexbor up to about 0.6 ns x its length x
-#: the tokens between its pieces, and a sixth of that product in bytes; with the page
-#: length and tag count as bounds, a page over either limit below runs the model, which
-#: keeps those texts apart. (Real pages with tables: under both.)
-_FOSTER_MEMORY = 1_800_000_000  # length x tags: about 300 MB
-_FOSTER_TIME = (167_000_000, 3333)  # length x tags over a + b x length: past 0.1 s + 2 s per MB
+#: Text foster-parented out of a <table> costs lexbor up to about 0.26 bytes x its length x
+#: the tokens between its pieces, and 0.2 ns x that product in a fresh process while the
+#: memory stays small (up to 1 ns in a busy one); past about 200 MB the time jumps (1.4 ns:
+#: 2.7 s for 400 KB of ``<?x>`` and text). With the page length and tag count as bounds, a
+#: page over either limit below runs the model, which keeps those texts apart. (Real pages
+#: with tables: 103 of 1,497 are over; the model costs them about 25 ms each.)
+_FOSTER_MEMORY = 500_000_000  # length x tags: at most about 130 MB
+_FOSTER_TIME = (100_000_000, 2000)  # length x tags over a + b x length: past 0.1 s + 2 s per MB at 1 ns
 #: The parser keeps at most 3 alike (same name and attributes) active formatting elements
 #: and re-opens them before text and most tags: (3 per name and attributes of the formatting
 #: tags not closed at once) x tags above this runs the model, which counts them.
@@ -621,8 +623,8 @@ def _start_tag(tree: _Tree, tag: _Tag) -> bool:
     elif name == "option" or name == "optgroup":
         if tree.top == "option":
             tree.pop()
-        if name == "optgroup" and tree.top == "optgroup":
-            tree.pop()
+        if name == "optgroup" and tree.top == "optgroup" and tree.select_options:
+            tree.pop()  # only in a <select>: elsewhere (a <datalist>, the body) optgroups nest
         if tree.select_options:
             tree.select_options[-1] += 1
             if tree.select_options[-1] > _MAX_OPTIONS:
