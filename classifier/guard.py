@@ -263,6 +263,9 @@ class _Reader:
             end = len(html) if end < 0 else end + 3
             self.escape(pos + 1, end)
             return end
+        if html.startswith(b"<![CDATA[" if self.is_bytes else "<![CDATA[", pos):
+            end = html.find(b">" if self.is_bytes else ">", pos)  # in HTML content: a bogus comment
+            return len(html) if end < 0 else end + 1
         for key in ("comment", "bogus"):
             m = self.p[key].match(html, pos)
             if m is not None:
