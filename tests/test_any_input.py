@@ -62,18 +62,20 @@ class Handler(BaseHTTPRequestHandler):
             self.end_headers()
             for _ in range(40):
                 self.wfile.write(b"<p>" + b"x" * 65536 + b"</p>")
-        elif path == "/slow":
-            time.sleep(3)
+        elif path == "/slow":  # answers only when the tests are over: the client's timeout must end it
+            TESTS_OVER.wait(timeout=120)
             self._send(200, PAGE)
-        elif path == "/drip":
+        elif path == "/drip":  # a byte every so often until the tests are over: only a deadline ends it
             self.send_response(200)
             self.end_headers()
-            for _ in range(30):
+            while not TESTS_OVER.wait(timeout=0.2):
                 self.wfile.write(b"<p>drip</p>")
                 self.wfile.flush()
-                time.sleep(0.2)
         else:
             self._send(404, b"not here", {"Content-Type": "text/plain"})
+
+
+TESTS_OVER = threading.Event()
 
 
 class QuietServer(ThreadingHTTPServer):
@@ -90,6 +92,7 @@ def server() -> Iterator[str]:
     try:
         yield f"http://127.0.0.1:{httpd.server_address[1]}"
     finally:
+        TESTS_OVER.set()
         httpd.shutdown()
         httpd.server_close()
 

@@ -265,14 +265,21 @@ def _children(pid: int) -> list[int]:
 
 @pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs Linux /proc to find the worker processes")
 def test_a_worker_that_dies_costs_no_page(tmp_path):
-    """Kill a worker process mid-run: the pool restarts and the chunks in flight are scored again."""
-    import os
+    """Kill a worker process mid-run: the pool restarts and the chunks in flight are scored again.
+
+    The run cannot end before the kill: the first input's done-callback waits for it, and
+    the run goes on only after that callback returns.
+    """
     import signal
     import threading
     import time
 
-    path = write_jsonl(tmp_path / "many.jsonl", [{"id": f"p{i}", "html": story_html(i)} for i in range(400)])
-    killed: list[int] = []
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    paths = [write_jsonl(folder / f"part{f}.jsonl", [{"id": f"p{f}-{i}", "html": story_html(50 * f + i)}
+                                                     for i in range(50)]) for f in range(8)]
+    killed = threading.Event()
+    waited: list[bool] = []
 
     def rss_mib(pid: int) -> float:
         try:
@@ -282,24 +289,28 @@ def test_a_worker_that_dies_costs_no_page(tmp_path):
         return next((int(line.split()[1]) / 1024 for line in status.splitlines() if line.startswith("VmRSS:")), 0.0)
 
     def kill_one_worker() -> None:
-        deadline = time.monotonic() + 60
-        while not killed and time.monotonic() < deadline:
+        give_up = time.monotonic() + 120  # a guard against a pool that never starts, not a measurement
+        while not killed.is_set() and time.monotonic() < give_up:
             # workers are children of the forkserver, itself a child of this process; one that
             # holds the model (70-110 MiB; a fresh fork about 10) is past its initializer and scoring
             workers = [w for c in _children(os.getpid()) for w in _children(c) if rss_mib(w) > 50]
             if workers:
                 os.kill(workers[0], signal.SIGKILL)
-                killed.append(time.monotonic())
+                killed.set()
             time.sleep(0.02)
+
+    def hold_the_run_until_killed(done) -> None:
+        if not waited:
+            waited.append(killed.wait(timeout=120))
 
     killer = threading.Thread(target=kill_one_worker)
     killer.start()
-    summary = run_batch([path], tmp_path / "two.jsonl", workers=2, progress=False)
-    finished = time.monotonic()
+    summary = run_batch(paths, tmp_path / "two.jsonl", workers=2, progress=False,
+                        on_input_done=hold_the_run_until_killed)
     killer.join()
-    assert killed and killed[0] < finished, "no worker was killed while the run went on"
-    run_batch([path], tmp_path / "one.jsonl", progress=False)
-    assert summary.errors == 0
+    assert waited == [True], "no worker was killed while the run went on"
+    run_batch(paths, tmp_path / "one.jsonl", progress=False)
+    assert summary.errors == 0 and summary.pages == 400
     assert read_rows(tmp_path / "two.jsonl") == read_rows(tmp_path / "one.jsonl")
 
 

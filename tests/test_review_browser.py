@@ -11,6 +11,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -142,7 +143,9 @@ def test_unsaved_flips_are_not_dropped_without_asking(page, server):
     asked: list[str] = []
     page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
     page.locator("#score-btn").click()  # scoring again would replace the flipped page: the reviewer says no
-    page.wait_for_timeout(300)
+    give_up = time.monotonic() + 60  # a guard against a page that never asks, not a measurement
+    while not asked and time.monotonic() < give_up:
+        page.wait_for_timeout(20)  # lets Playwright deliver the dialog event
     assert asked and "not saved" in asked[0]
     assert "flipped" in _block(page, ADS[0]).get_attribute("class")
     page.once("dialog", lambda dialog: dialog.accept())

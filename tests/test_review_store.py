@@ -219,6 +219,40 @@ def test_two_processes_write_the_same_fresh_database(tmp_path):
     store.close()
 
 
+def _open_at_the_signal(path: str, start, errors) -> None:
+    """A process that opens the store the moment all its siblings are ready, and reports any error."""
+    start.wait(timeout=60)
+    try:
+        FeedbackStore.open(path).close()
+    except Exception as err:  # noqa: BLE001 - the test reports what any opener saw
+        errors.put(f"{type(err).__name__}: {err}")
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="forks the openers")
+def test_processes_opening_one_fresh_file_at_once_all_open_it(tmp_path):
+    """The first open of a file switches it to WAL: several openers at once must all get through."""
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("fork")
+    errors = ctx.Queue()
+    for round_ in range(6):  # a fresh file each round; a barrier starts the four openers together
+        path = tmp_path / f"fresh{round_}.sqlite3"
+        start = ctx.Barrier(4)
+        openers = [ctx.Process(target=_open_at_the_signal, args=(str(path), start, errors)) for _ in range(4)]
+        for proc in openers:
+            proc.start()
+        for proc in openers:
+            proc.join(timeout=120)
+            assert proc.exitcode == 0
+        seen = []
+        while not errors.empty():
+            seen.append(errors.get())
+        assert seen == [], seen
+        with sqlite3.connect(path) as raw:
+            assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+            assert raw.execute("SELECT version_num FROM storyfilter_schema_version").fetchall() == [("0001",)]
+
+
 def test_a_writer_killed_mid_write_leaves_every_commit_and_no_half_page(tmp_path):
     path = tmp_path / "killed.sqlite3"
     proc = _writer(path, "k", 100_000)

@@ -16,6 +16,7 @@ or above the page's threshold): corrections win.
 """
 from __future__ import annotations
 
+import sqlite3
 import time
 import uuid
 from collections.abc import Iterator, Sequence
@@ -65,6 +66,27 @@ __all__ = ["BOILERPLATE", "DB_ENV", "STORY", "FeedbackStore", "NewBlock", "NewPa
            "metadata", "pages_table", "redacted"]
 
 
+def _use_wal(cursor: sqlite3.Cursor) -> None:
+    """Switch the file to WAL, retrying while another process holds it.
+
+    WAL is a property of the file, so a second opener usually finds it set. On a fresh
+    file two openers race for it, and SQLite answers the loser's ``journal_mode`` change
+    with "database is locked" at once, without waiting on the busy timeout: this waits.
+    """
+    give_up = time.monotonic() + BUSY_TIMEOUT_S
+    pause = 0.005
+    while True:
+        try:
+            if cursor.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                cursor.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as err:
+            if "locked" not in str(err) and "busy" not in str(err) or time.monotonic() > give_up:
+                raise
+            time.sleep(pause)
+            pause = min(pause * 2, 0.2)
+
+
 def _sqlite_engine(url: sa.URL) -> Engine:
     if url.database and url.database != ":memory:":
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
@@ -75,7 +97,7 @@ def _sqlite_engine(url: sa.URL) -> Engine:
         dbapi_connection.isolation_level = None  # we issue BEGIN ourselves (pysqlite's own is too late)
         cursor = dbapi_connection.cursor()
         cursor.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
-        cursor.execute("PRAGMA journal_mode = WAL")
+        _use_wal(cursor)
         cursor.execute("PRAGMA synchronous = FULL")
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.close()
