@@ -1,7 +1,6 @@
 """bench/compare.py end to end on a tiny corpus: out-of-fold storyfilter, the baseline, a peer that may be absent."""
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 
@@ -9,6 +8,7 @@ import pytest
 
 from bench import compare
 from bench.peers import Peer
+from extras import require
 from synthetic import make_pages
 
 
@@ -41,11 +41,25 @@ def test_storyfilter_scored_out_of_fold(report) -> None:
     sf = data["systems"]["storyfilter"]
     assert sf["status"] == "scored" and sf["folds"] == 2 and sf["errors"] == 0
     overall = sf["summary"]["overall"]
-    assert overall["pages"] == 12
-    for key in ("word_f1", "word_precision", "word_recall", "shingle_f1", "with_kept", "without_leaked"):
-        assert 0.0 <= overall[key] <= 1.0
+    everything = data["systems"]["keep-everything"]["summary"]["overall"]
+    assert overall["pages"] == 12 and overall["with_total"] == overall["without_total"] == 12
+    assert overall["with_kept"] == overall["with_found"] / 12 and overall["without_leaked"] == overall["without_found"] / 12
+    # out of fold it must beat keeping every word: fewer words, most of the teasers gone, the story kept
+    assert overall["words_kept"] < everything["words_kept"]
+    assert overall["word_precision"] > everything["word_precision"] + 0.1
+    assert overall["word_f1"] > everything["word_f1"] + 0.05
+    assert overall["without_leaked"] <= 0.5 and overall["with_kept"] >= 0.75
     assert set(sf["summary"]["by_type"]) == {"article", "listing"}
-    assert sf["timing"]["median_ms"] > 0 and sf["speed_ratio"] == 1.0
+    assert sum(row["pages"] for row in sf["summary"]["by_type"].values()) == 12
+    assert sf["timing"]["median_ms"] > 0 and sf["speed_ratio"] == 1.0  # the baseline of every ratio
+
+
+def test_speed_ratios_divide_by_storyfilter_median(report) -> None:
+    systems = report[0]["systems"]
+    base = systems["storyfilter"]["timing"]["median_ms"]
+    for name in ("keep-everything", "trafilatura"):
+        median = systems[name]["timing"]["median_ms"]
+        assert median > 0 and systems[name]["speed_ratio"] == round(median / base, 2)
 
 
 def test_other_thresholds_cut_the_same_scores(report) -> None:
@@ -54,35 +68,41 @@ def test_other_thresholds_cut_the_same_scores(report) -> None:
     default = data["systems"]["storyfilter"]["summary"]["overall"]
     keep_all, keep_none = data["systems"]["storyfilter @ 0"], data["systems"]["storyfilter @ 1"]
     assert keep_all["threshold"] == 0.0 and keep_none["threshold"] == 1.0
-    assert keep_all["summary"]["overall"]["word_recall"] >= default["word_recall"]
+    everything = data["systems"]["keep-everything"]["summary"]["overall"]
+    for key in ("words_kept", "word_precision", "word_recall", "without_leaked"):  # all kept: as keeping everything
+        assert keep_all["summary"]["overall"][key] == everything[key]
+    assert keep_all["summary"]["overall"]["word_recall"] == 1.0 >= default["word_recall"]
     assert keep_none["empty_outputs"] == default["pages"] == 12
+    assert keep_none["summary"]["overall"]["words_kept"] == 0 and keep_none["summary"]["overall"]["word_f1"] == 0.0
 
 
 def test_keep_everything_and_peer_rows(report) -> None:
     data, _ = report
     keep = data["systems"]["keep-everything"]
-    assert keep["status"] == "scored"
-    assert keep["summary"]["overall"]["word_recall"] > 0.9  # all the page's text holds the story
+    assert keep["status"] == "scored" and keep["errors"] == 0
+    overall = keep["summary"]["overall"]
+    # the page's whole text holds every story word, every `with` and every `without` snippet
+    assert overall["word_recall"] == 1.0 and overall["with_kept"] == 1.0 and overall["without_leaked"] == 1.0
+    assert overall["word_precision"] < 0.9  # and the teasers, menus and footers besides
+    require("trafilatura", "bench")
     traf = data["systems"]["trafilatura"]
-    if importlib.util.find_spec("trafilatura") is None:
-        assert traf["status"] == "not installed"
-    else:
-        assert traf["status"] == "scored" and traf["version"]
-        assert 0.0 <= traf["summary"]["overall"]["word_f1"] <= 1.0
+    assert traf["status"] == "scored" and traf["version"] and traf["errors"] == 0
+    assert traf["summary"]["overall"]["pages"] == 12 and traf["summary"]["overall"]["word_recall"] > 0.5
 
 
 def test_postfilter_and_files(report) -> None:
     data, root = report
     post = data["postfilter"]
     assert post["text_pages_match_html_pages"] and "keep-everything" in post["sources"]
-    for row in post["sources"].values():
-        assert 0.0 <= row["after"]["overall"]["word_f1"] <= 1.0
+    plain = post["sources"]["keep-everything"]
+    before, after = plain["before"]["overall"], plain["after"]["overall"]
+    assert before["without_leaked"] == 1.0 and after["without_leaked"] < before["without_leaked"]
+    assert after["word_precision"] > before["word_precision"] and after["word_f1"] > before["word_f1"]
     table = (root / "compare.md").read_text(encoding="utf-8")
     assert "| **storyfilter**" in table and "keep-everything" in table
-    if importlib.util.find_spec("matplotlib") is None:
-        assert "not installed" in data["plot"]
-    else:
-        assert (root / "compare.png").stat().st_size > 0
+    require("matplotlib", "bench")
+    assert data["plot"] == f"plot written to {root / 'compare.png'}"
+    assert (root / "compare.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_cache_reused(report, tmp_path) -> None:
