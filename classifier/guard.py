@@ -66,6 +66,19 @@ _SCAN_REOPEN = 300_000
 _MAX_REOPENED = 100_000
 _FREE_REOPENED = 20_000
 
+#: What the guard holds any page to: segmenting it (guard, parse, walk) costs at most about
+#: this many CPU seconds, plus this many per MB, on one core (bench/fuzz.py checks it).
+#: Real pages cost a tenth of it (wcxb-dev: at most 0.2 s per MB).
+BASE_SECONDS = 0.1
+SECONDS_PER_MB = 2.0
+
+
+def worst_case_seconds(size: int) -> float:
+    """The most segmenting a page of ``size`` bytes (or characters) may cost: what a caller
+    with a time budget compares with what is left before it starts the page."""
+    return BASE_SECONDS + SECONDS_PER_MB * size / 1e6
+
+
 _WS = "\t\n\f\r "
 # One attribute as the HTML tokenizer reads it: separators, a name, and an optional value.
 _ATTR = (rf"[{_WS}/]*+[^{_WS}/>][^{_WS}/=>]*+"

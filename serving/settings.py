@@ -31,7 +31,8 @@ class Settings(BaseModel):
                                 description="Largest request body, counted on the stream.")
     max_batch: int = Field(64, ge=1, description="Most pages in one batch request.")
     max_blocks: int = Field(DEFAULT_LIMITS.max_blocks, ge=1, description="Blocks kept per page (later ones dropped).")
-    time_budget: float = Field(30.0, gt=0, description="Seconds one request may spend; checked between pages.")
+    time_budget: float = Field(30.0, gt=0, description="Seconds one request may spend; a page or stage that may "
+                               "not fit in what is left is answered 503 time_budget_exceeded.")
     max_in_flight: int = Field(64, ge=1, description="Scoring requests one worker holds at once; more get 429.")
     threads: int = Field(4, ge=1, le=256, description="Threads that score requests in one worker; the others "
                                                       "wait their turn (scoring holds the GIL).")
