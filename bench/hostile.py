@@ -1,4 +1,4 @@
-"""The hostile page shapes of issue 15, each timed in a fresh process with its peak memory.
+"""The hostile page shapes (H1-H4, M1, S1 in docs/fuzzing.md), each timed in a fresh process with its peak memory.
 
     PYTHONPATH=. python bench/hostile.py [--timeout 90] [--only H1,H3] [--json OUT]
 
@@ -6,8 +6,9 @@ Every shape runs in its own child process (so one shape's memory does not hide
 another's): the child segments the page and reports wall time and the growth of
 its peak RSS over the baseline after imports. A child still running after
 ``--timeout`` seconds is killed and reported as a timeout. The budget a shape must
-meet: about 2 s per MB on one core and at most ~300 MB above the baseline, or a
-``LimitError``.
+meet (``within_budget``): at most 0.1 s + 2 s per MB of CPU time (wall time on a shared
+machine measures the neighbours too) and at most 300 MB above the baseline, or a
+``LimitError``. The shapes: H1-H4, M1, S1 at their original sizes, and neighbours.
 """
 from __future__ import annotations
 
@@ -69,11 +70,42 @@ def _d3() -> str:  # nor does </body>
     return "<div></body>" * 20_000
 
 
+def _h3_template() -> str:  # template contents are their own fragment
+    return "<template>" + "<div>" * 80_000
+
+
+def _h3_noembed() -> str:  # raw text to the parser: no nesting at all
+    return "<noembed>" + "<div>" * 80_000
+
+
+def _h4_datalist() -> str:  # options outside a select
+    return "<datalist>" + "<option>x" * 80_000
+
+
+def _h4_optgroups() -> str:  # outside a select, optgroups nest
+    return "<datalist>" + "<optgroup><option>x" * 40_000
+
+
+def _m1_cdata() -> str:  # outside <svg>/<math>, a bogus comment
+    return "<table>" + "<![CDATA[c]]>x" * 120_000 + "</table>"
+
+
+def _m1_pi() -> str:
+    return "<table>" + "<?php echo 1 ?>x" * 100_000 + "</table>"
+
+
+def _m1_doctype() -> str:
+    return "<table>" + "<!DOCTYPE html>x" * 100_000 + "</table>"
+
+
 #: name -> (page builder, mode)
 SHAPES: dict[str, tuple[Callable[[], str], str]] = {
     "H1": (_h1, "html"), "H2": (_h2, "html"), "H3": (_h3, "html"), "H4": (_h4, "html"),
     "H4-nested": (_h4b, "html"), "M1": (_m1, "html"), "M1-long": (_m1_long, "html"), "S1": (_s1, "text"),
     "R1": (_r1, "html"), "D1": (_d1, "html"), "D2": (_d2, "html"), "D3": (_d3, "html"),
+    "H3-template": (_h3_template, "html"), "H3-noembed": (_h3_noembed, "html"),
+    "H4-datalist": (_h4_datalist, "html"), "H4-optgroups": (_h4_optgroups, "html"),
+    "M1-cdata": (_m1_cdata, "html"), "M1-pi": (_m1_pi, "html"), "M1-doctype": (_m1_doctype, "html"),
 }
 
 
@@ -90,14 +122,19 @@ def run_one(name: str) -> dict:
     sf = StoryFilter({"html": object()})  # type: ignore[dict-item]  # segmenting needs no model
     base = _peak_mb()
     start = time.perf_counter()
+    cpu = time.process_time()
     try:
         blocks = sf.blocks(page, mode)
         outcome = f"{len(blocks)} blocks"
     except InputError as err:
         outcome = f"{type(err).__name__}: {err}"
     seconds = time.perf_counter() - start
-    return {"shape": name, "mb": round(len(page.encode()) / 1e6, 2), "seconds": round(seconds, 2),
-            "peak_mb_over_base": round(_peak_mb() - base, 1), "outcome": outcome[:120]}
+    cpu = time.process_time() - cpu
+    mb = len(page.encode()) / 1e6
+    grown = _peak_mb() - base
+    within = outcome.startswith("LimitError") or (cpu <= 0.1 + 2 * mb and grown <= 300)
+    return {"shape": name, "mb": round(mb, 2), "seconds": round(seconds, 2), "cpu_seconds": round(cpu, 2),
+            "peak_mb_over_base": round(grown, 1), "within_budget": within, "outcome": outcome[:120]}
 
 
 def main() -> None:

@@ -272,7 +272,8 @@ def evaluate(corpus: tuple[Path, ...], model_dir: Path | None, mode: str, cv_fol
 @click.option("--max-blocks", type=click.IntRange(1), default=None,
               help="Blocks kept per page  [default: 20000; env STORYFILTER_MAX_BLOCKS]")
 @click.option("--time-budget", type=click.FloatRange(0, min_open=True), default=None,
-              help="Seconds per request; a page that may not fit in what is left gets 503  [default: 30; env STORYFILTER_TIME_BUDGET]")
+              help="Seconds per request; a page that may not fit in what is left gets 503  "
+                   "[default: 30; env STORYFILTER_TIME_BUDGET]")
 @click.option("--max-in-flight", type=click.IntRange(1), default=None,
               help="Scoring requests one worker holds at once; more get 429  [default: 64; "
                    "env STORYFILTER_MAX_IN_FLIGHT]")

@@ -1,4 +1,4 @@
-"""A seeded generator of hostile pages: the shapes of issue 15, their neighbours, and mutations.
+"""A seeded generator of hostile pages: the known parser-cost shapes (docs/fuzzing.md), their neighbours, and mutations.
 
 Each family builds a page from a ``random.Random``, so a seed and a count give the same
 pages every run. Sizes are drawn up to ``max_chars``: large enough that an unbounded

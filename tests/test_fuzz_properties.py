@@ -27,7 +27,8 @@ MARKUP = st.lists(st.sampled_from(FRAGMENTS), max_size=60).map("".join)
 PAGES = st.one_of(MARKUP, st.text(max_size=300), st.binary(max_size=400), MARKUP.map(str.encode))
 SETTINGS = settings(max_examples=300, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 SF = StoryFilter({"html": object()})  # type: ignore[dict-item]  # segmenting needs no model
-SMALL = StoryFilter({"html": object()}, limits=Limits(max_depth=4, max_attributes=2, max_block_chars=20))  # type: ignore[dict-item]
+SMALL = StoryFilter({"html": object()},  # type: ignore[dict-item]
+                    limits=Limits(max_depth=4, max_attributes=2, max_block_chars=20))
 
 
 def _is_subsequence(needle: str, haystack: str) -> bool:
@@ -72,7 +73,8 @@ def test_html_blocks_hold_only_the_pages_characters_in_order(page):
 @given(text=st.text(alphabet=st.sampled_from("ab é\t\n\r\u2028\u00a0-."), max_size=200), cut=st.integers(1, 40))
 def test_text_blocks_are_the_pages_lines_in_order(text, cut):
     """Each block is a whitespace-collapsed line of the page, cut; blocks come in the page's order."""
-    blocks = StoryFilter({"text": object()}, limits=Limits(max_block_chars=cut)).blocks(text, "text")  # type: ignore[dict-item]
+    model = StoryFilter({"text": object()}, limits=Limits(max_block_chars=cut))  # type: ignore[dict-item]
+    blocks = model.blocks(text, "text")
     lines = [collapse_whitespace(line, cut) for line in text.splitlines()]
     assert [b.text for b in blocks] == [line for line in lines if line]
     collapsed = " ".join(text.split())

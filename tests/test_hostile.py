@@ -1,6 +1,6 @@
 """Markup the parser spends superlinear time or memory on is bounded before it is parsed.
 
-Each shape of issue 15 (H1-H4, M1, S1, C1) and its neighbours, at sizes where the
+Each known shape (H1-H4, M1, S1, C1; docs/fuzzing.md) and its neighbours, at sizes where the
 unguarded parser takes seconds and the guarded one milliseconds. The checks are
 on what the parser is given or builds (depth, attributes, options, text nodes), not
 on a clock: a regression shows as a failed assertion, or as a test that hangs.

@@ -1,12 +1,13 @@
-"""The minimal hostile pages of the hardening work, at the sizes that once cost seconds or
+"""The minimal hostile pages (docs/fuzzing.md), at the sizes that once cost seconds or
 gigabytes, through the whole pipeline with the shipped models: each completes or is
 refused with LimitError, and what the parser builds from it stays bounded.
 
 H1 crowded start tag, H2 crowded end tag, H3 nesting the depth cap once skipped,
 H4 options, M1 text foster-parented out of a table between other tokens, S1 blank
 lines in text mode, C1 a threshold past float range; each with neighbours that reach
-the same parser cost another way (at a quarter of the size: still seconds unguarded). Time and memory per shape are measured by
-``bench/hostile.py`` (results in bench/results/hostile.json), not asserted here.
+the same parser cost another way (at a quarter of the size: still seconds unguarded).
+Time and memory per shape are measured by ``bench/hostile.py`` (results in
+bench/results/hostile.json), not asserted here.
 """
 from __future__ import annotations
 

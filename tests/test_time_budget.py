@@ -20,7 +20,8 @@ from service_process import running_service  # noqa: E402
 
 BUDGET = 0.5
 SLOW_PAGE = "<table>" + "<!---->x" * 125_000 + "</table>"  # 1 MB: may take up to 2.1 s
-STORY = "<html><body><article><p>" + "The council approved the new library budget on Tuesday. " * 8 + "</p></article></body></html>"
+STORY = ("<html><body><article><p>" + "The council approved the new library budget on Tuesday. " * 8
+         + "</p></article></body></html>")
 
 
 @pytest.fixture(scope="module")
