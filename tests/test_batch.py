@@ -382,12 +382,12 @@ def test_pages_that_kill_their_worker_are_error_rows_and_the_run_goes_on(tmp_pat
     (hooks / "sitecustomize.py").write_text(
         "import os\n"
         "from classifier.api import StoryFilter\n"
-        "_blocks = StoryFilter.html_blocks\n"
-        "def html_blocks(self, html, encoding=None):\n"
-        "    if 'CRASHME' in (html if isinstance(html, str) else html.decode('utf-8', 'replace')):\n"
+        "_check = StoryFilter._check_page  # every page of every mode passes here before it is parsed\n"
+        "def _check_page(self, page, encoding):\n"
+        "    if 'CRASHME' in (page if isinstance(page, str) else bytes(page).decode('utf-8', 'replace')):\n"
         "        os._exit(1)\n"
-        "    return _blocks(self, html, encoding)\n"
-        "StoryFilter.html_blocks = html_blocks\n")
+        "    return _check(self, page, encoding)\n"
+        "StoryFilter._check_page = _check_page\n")
     rows = [{"id": f"p{i:02d}", "html": story_html(i).replace("Paragraph 0", "CRASHME" if i < 3 else "Paragraph 0")}
             for i in range(20)]
     path = write_jsonl(tmp_path / "pages.jsonl", rows)
