@@ -1,6 +1,9 @@
 """Features: the fast TF-IDF matches scikit-learn's, shape and context features are sane."""
 from __future__ import annotations
 
+import math
+import re
+
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 
@@ -93,3 +96,97 @@ def test_model_saved_with_fewer_shape_features_still_loads_and_scores(trained_mo
     zeroed = classifier_from_state(zeroed_arrays, config)
     np.testing.assert_allclose(old_scores, zeroed.page_scores([page])[0], rtol=0, atol=1e-12)
     assert not np.allclose(old_scores, 0.5)
+
+
+# ----- every text-derived shape feature against a plain-Python reading of its definition ---------
+REFERENCE_PAGE = "\n".join([
+    "Breaking: Élan Vital wins the 2024 award!",
+    "",
+    "The council approved the plan after a long debate on Tuesday night; members voted 7-2. "
+    "Mr. Grey said: \"It's done.\" The works start in May, and the road closes (for now) on the 3rd.",
+    "it starts lower and has no end",
+    "Home | News | Sport",
+    "• Port strike enters its third week",
+    "Home | News | Sport",
+    "Short one.",
+    "A second long paragraph follows here, long enough to count as a story paragraph by its length, "
+    "with several clauses, some numbers like 12 and 345, and an ending?",
+    "MORE STORIES",
+    "Storm warning for the coast tonight",
+    "ÅNGSTRÖM Ökonomie über Straße",
+])
+
+
+def _reference_rows(texts: list[str], tokens: list[list[str]]) -> dict[str, list[float]]:
+    """The features whose definition reads only the texts, written the slow, obvious way."""
+    n = len(texts)
+    lengths = [len(t) for t in texts]
+    median = sorted(lengths)[(n - 1) // 2] if n % 2 else (sorted(lengths)[n // 2 - 1] + sorted(lengths)[n // 2]) / 2
+    is_long = [length >= 150 for length in lengths]
+    total_long = max(sum(length for length, lng in zip(lengths, is_long) if lng), 1)
+    ends = [t.rstrip("\"'”’").endswith((".", "!", "?", ":", "…", "。")) for t in texts]
+    headline = [not e and 12 <= length <= 160 for e, length in zip(ends, lengths)]
+    runs = [0] * n
+    i = 0
+    while i < n:
+        j = i
+        while j < n and headline[j]:
+            j += 1
+        for k in range(i, j):
+            runs[k] = j - i
+        i = max(j, i + 1)
+    rows: dict[str, list[float]] = {name: [] for name in SHAPE_NAMES}
+    for i, (text, toks) in enumerate(zip(texts, tokens)):
+        chars, words = max(len(text), 1), len(toks)
+        after = sum(lengths[j] for j in range(i + 1, n) if is_long[j])
+        before = sum(lengths[j] for j in range(i) if is_long[j])
+        trailing = after == 0 and not is_long[i]
+        rows["log_chars"].append(math.log1p(len(text)))
+        rows["log_words"].append(math.log1p(words))
+        rows["punct_rate"].append(sum(c in ".,;:!?" for c in text) / chars)
+        rows["upper_share"].append(len(re.findall("[A-ZÀ-ÖØ-Þ]", text)) / chars)
+        rows["digit_share"].append(len(re.findall(r"\d", text)) / chars)
+        rows["cap_word_share"].append(len(re.findall(r"\b[A-ZÀ-ÖØ-Þ]\w", text)) / max(words, 1))
+        rows["mean_word_len"].append(sum(map(len, toks)) / words if words else 0.0)
+        rows["log_sentences"].append(math.log1p(len(re.findall(r"[.!?][\"'”’)\]]?(\s|$)", text))))
+        rows["position"].append(i / (n - 1))
+        rows["position_sq"].append((i / (n - 1)) ** 2)
+        rows["duplicate"].append(float(texts.count(text) > 1))
+        rows["rel_len_page_max"].append(len(text) / max(lengths))
+        rows["rel_len_page_median"].append(math.log1p(len(text)) - math.log1p(median))
+        rows["prev_log_chars"].append(math.log1p(lengths[i - 1]) if i else 0.0)
+        rows["next_log_chars"].append(math.log1p(lengths[i + 1]) if i < n - 1 else 0.0)
+        rows["first"].append(float(i == 0))
+        rows["last"].append(float(i == n - 1))
+        rows["starts_lower"].append(float(text[:1].islower()))
+        rows["has_pipe_or_bullet"].append(float(any(c in "|•»" for c in text)))
+        rows["is_short"].append(float(words <= 3))
+        rows["headline_like"].append(float(headline[i]))
+        rows["headline_run"].append(math.log1p(runs[i]))
+        rows["long_share_after"].append(after / total_long)
+        rows["long_share_before"].append(before / total_long)
+        rows["next_is_long"].append(float(i < n - 1 and is_long[i + 1]))
+        rows["prev_is_long"].append(float(i > 0 and is_long[i - 1]))
+        rows["after_last_long"].append(float(trailing))
+        rows["trailing_headline"].append(float(trailing and headline[i]))
+        rows["trailing_run"].append(math.log1p(runs[i]) if trailing else 0.0)
+        rows["leading_headline"].append(float(before == 0 and not is_long[i] and headline[i]))
+    return {name: values for name, values in rows.items() if values}
+
+
+def test_text_shape_features_equal_their_definitions():
+    blocks = segment_text(REFERENCE_PAGE)
+    texts = [b.text for b in blocks]
+    assert len(texts) == 11 and sum(len(t) >= 150 for t in texts) == 2
+    tokens = [word_tokens(t, 120) for t in texts]
+    features = shape_features(blocks, tokens)
+    reference = _reference_rows(texts, tokens)
+    assert len(reference) == 30
+    for name, expected in reference.items():
+        np.testing.assert_allclose(features[:, SHAPE_NAMES.index(name)], expected, rtol=0, atol=1e-12,
+                                   err_msg=name)
+    # text mode: each block is a line, no links, one blank line before the long paragraph
+    assert features[:, SHAPE_NAMES.index("kind_line")].tolist() == [1.0] * 11
+    assert features[:, SHAPE_NAMES.index("link_share")].tolist() == [0.0] * 11
+    assert features[:, SHAPE_NAMES.index("blank_before")].tolist() == [0.0, 1.0] + [0.0] * 9
+    assert features[:, SHAPE_NAMES.index("next_blank_before")].tolist() == [1.0] + [0.0] * 10
