@@ -122,17 +122,41 @@ def test_health_ready_and_model_info(client):
     assert html["metrics"]["folds"] == 2 and "word_f1" in html["metrics"]["overall"]
 
 
+def _samples(text: str) -> dict[tuple[str, frozenset], float]:
+    """Every sample of a /metrics page by name and labels."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    return {(sample.name, frozenset(sample.labels.items())): sample.value
+            for family in text_string_to_metric_families(text) for sample in family.samples}
+
+
 def test_metrics_count_requests_pages_blocks_errors_and_model(client, page_html):
-    client.post("/v1/score", json={"html": page_html})
+    before = _samples(client.get("/metrics").text)
+    scored = client.post("/v1/score", json={"html": page_html, "include_blocks": True})
+    assert scored.status_code == 200
     client.post("/v1/score", json={"text": BINARY_TEXT})
-    text = client.get("/metrics").text
-    assert 'storyfilter_requests_total{endpoint="/v1/score",method="POST",status="200"}' in text
-    assert 'storyfilter_requests_total{endpoint="/v1/score",method="POST",status="400"}' in text
-    assert "storyfilter_request_seconds_bucket" in text
-    assert 'storyfilter_pages_scored_total{mode="html"}' in text
-    assert 'storyfilter_blocks_scored_total{mode="html"}' in text
-    assert 'storyfilter_errors_total{kind="bad_page"}' in text
-    assert 'storyfilter_model_info{mode="html",name="test-html",version="0.0-test"} 1.0' in text
+    batch = client.post("/v1/score/batch", json={"pages": [{"html": page_html}, {"text": "One line.\nTwo lines."}]})
+    assert batch.status_code == 200
+    after = _samples(client.get("/metrics").text)
+
+    def added(name: str, **labels: str) -> float:
+        key = (name, frozenset(labels.items()))
+        return after.get(key, 0.0) - before.get(key, 0.0)
+
+    score = {"endpoint": "/v1/score", "method": "POST"}
+    assert added("storyfilter_requests_total", status="200", **score) == 1
+    assert added("storyfilter_requests_total", status="400", **score) == 1
+    assert added("storyfilter_requests_total", endpoint="/v1/score/batch", method="POST", status="200") == 1
+    assert added("storyfilter_request_seconds_count", endpoint="/v1/score") == 2
+    html_blocks = len(scored.json()["blocks"])
+    assert html_blocks > 1
+    assert added("storyfilter_pages_scored_total", mode="html") == 2  # one alone, one in the batch
+    assert added("storyfilter_pages_scored_total", mode="text") == 1
+    assert added("storyfilter_blocks_scored_total", mode="html") == 2 * html_blocks
+    assert added("storyfilter_blocks_scored_total", mode="text") == 2
+    assert added("storyfilter_errors_total", kind="bad_page") == 1
+    assert after[("storyfilter_model_info", frozenset({"mode": "html", "name": "test-html",
+                                                       "version": "0.0-test"}.items()))] == 1.0
 
 
 def test_openapi_has_the_endpoints_and_examples(client):
