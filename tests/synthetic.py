@@ -144,3 +144,78 @@ def labelled_rows(page: SyntheticPage) -> list[dict]:
     story = {page.title, *page.paragraphs}
     return [{"page_id": page.id, "position": i, "text": line, "label": "story" if line in story else "boilerplate"}
             for i, line in enumerate(page.text.splitlines())]
+
+
+# ----- hard pages: noisy templates, overlapping vocabularies ------------------------------------
+SHARED_CLASSES = ("box", "col", "content", "module", "block", "wrap", "panel", "item")
+SUBHEADS = ("What happens next", "The cost", "A long history", "Questions remain", "Ten years on", "Our picks")
+
+
+def _teaser_like_story(rng: random.Random) -> str:
+    """A teaser written in the story's own words: a title, sometimes a one-line summary."""
+    title = _title(rng)
+    if rng.random() < 0.4:
+        return f"{title}. {_sentence(rng)}"
+    return title + ("." if rng.random() < 0.3 else "")
+
+
+def _noisy_paragraph(rng: random.Random) -> str:
+    """A story paragraph: often long, sometimes one short line, sometimes with a teaser's words."""
+    if rng.random() < 0.25:
+        return _sentence(rng)
+    text = _paragraph(rng)
+    if rng.random() < 0.25:
+        text += f" {rng.choice(TEASER_TOPICS)}: {rng.choice(TEASER_HOOKS)}."
+    return text
+
+
+def make_hard_page(site_index: int, page_index: int, rng: random.Random) -> SyntheticPage:
+    """A page whose story and clutter share words, classes and shapes.
+
+    Story paragraphs may be one short sentence or carry a link; teasers may be story-like
+    titles with a summary sentence; the recommended box sits inside the story wrapper on
+    some pages; class names are drawn from one pool for story and clutter alike.
+    """
+    domain = f"site{site_index}.test"
+    e = html_lib.escape
+    pick = lambda: rng.choice(SHARED_CLASSES)  # noqa: E731
+    title = _title(rng)
+    paragraphs = [_noisy_paragraph(rng) for _ in range(rng.randint(3, 6))]
+    subhead = rng.choice(SUBHEADS) if rng.random() < 0.5 else None
+    teasers = [_teaser_like_story(rng) if rng.random() < 0.6 else _teaser(rng) for _ in range(rng.randint(3, 6))]
+    related = [_teaser_like_story(rng) for _ in range(rng.randint(2, 4))]
+    nav = "".join(f'<li><a href="/{n.lower()}">{n}</a></li>' for n in rng.sample(NAV_ITEMS, 4))
+    story_parts = []
+    for i, p in enumerate(paragraphs):
+        if rng.random() < 0.2:  # a link inside the story
+            words = p.split(" ")
+            cut = rng.randint(1, max(1, len(words) - 1))
+            p_html = e(" ".join(words[:cut])) + f' <a href="/x/{i}">{e(words[cut] if cut < len(words) else "")}</a> ' \
+                + e(" ".join(words[cut + 1:]))
+        else:
+            p_html = e(p)
+        story_parts.append(f'<p class="{pick()}">{p_html}</p>')
+        if subhead and i == 1:
+            story_parts.append(f"<h2>{e(subhead)}</h2>")
+    rec_items = "".join(f'<li class="{pick()}"><a href="/t/{i}">{e(t)}</a></li>' for i, t in enumerate(teasers))
+    rec_box = f'<div class="{pick()}"><h3>{rng.choice(["More", "Recommended", "Read next"])}</h3><ul>{rec_items}</ul></div>'
+    rel_items = "".join(f'<p class="{pick()}"><a href="/r/{i}">{e(t)}</a></p>' for i, t in enumerate(related))
+    inside = rng.random() < 0.4
+    story_tag = rng.choice(("div", "article", "section", "main"))
+    story = f'<{story_tag} class="{pick()}"><h1>{e(title)}</h1>' + "".join(story_parts) + \
+        (rec_box if inside else "") + f"</{story_tag}>"
+    clutter_after = ("" if inside else rec_box) + f'<div class="{pick()}">{rel_items}</div>'
+    html = ("<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>" + e(title) + "</title></head><body>"
+            f'<div class="{pick()}"><ul>{nav}</ul></div>' + story + clutter_after +
+            f'<div class="{pick()}"><p>Copyright {domain} | Privacy | Terms</p></div></body></html>')
+    story_lines = [title, *paragraphs[:2], *([subhead] if subhead else []), *paragraphs[2:]]
+    main_text = "\n".join(story_lines)
+    text = "\n".join([*NAV_ITEMS[:3], *story_lines, *teasers, *related, f"Copyright {domain} | Privacy | Terms"])
+    return SyntheticPage(id=f"h{site_index}-p{page_index}", url=f"https://www.{domain}/story-{page_index}",
+                         html=html, main_text=main_text, title=title, paragraphs=paragraphs, teasers=teasers,
+                         text=text)
+
+
+def make_hard_pages(n_sites: int = 12, pages_per_site: int = 5, seed: int = 7) -> list[SyntheticPage]:
+    rng = random.Random(seed)
+    return [make_hard_page(s, p, rng) for s in range(n_sites) for p in range(pages_per_site)]

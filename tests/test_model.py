@@ -1,4 +1,4 @@
-"""BlockClassifier: scikit-learn conventions, shapes, reproducibility, and that it learns the task."""
+"""BlockClassifier: scikit-learn conventions, shapes and reproducibility (how well it learns: test_model_quality.py)."""
 from __future__ import annotations
 
 import numpy as np
@@ -54,15 +54,6 @@ def test_page_scores_one_array_per_page(fitted, split):
     np.testing.assert_allclose(scores[0], fitted.page_scores([test_pages[0]])[0])
     np.testing.assert_allclose(np.concatenate([scores[0], scores[2]]),
                                fitted.predict_proba([test_pages[0], test_pages[1]])[:, 1])
-
-
-def test_learns_story_versus_clutter_on_unseen_sites(fitted, split):
-    _, _, _, test_pages, test_labels = split
-    p = fitted.predict_proba(test_pages)[:, 1]
-    y = np.concatenate(test_labels)
-    assert p[y == 1].mean() > 0.8
-    assert p[y == 0].mean() < 0.2
-    assert ((p >= 0.5) == (y == 1)).mean() > 0.9
 
 
 @pytest.mark.parametrize("second_stage", [True, False])
