@@ -31,11 +31,13 @@ def check_result(result: FilterResult, mode: str) -> dict:
     return data
 
 
-def test_load_model_folder_has_both_modes(loaded_model):
+def test_load_model_folder_has_both_modes(loaded_model, trained_model_dir):
     assert set(loaded_model.models) == {"html", "text"}
     assert loaded_model.model_for("html").name == "test-html"
     assert loaded_model.model_for("text").name == "test-text"
-    assert 0.0 <= loaded_model.model_for("html").threshold <= 1.0
+    for mode in ("html", "text"):  # each mode's threshold is the one its training picked
+        manifest = json.loads((trained_model_dir / mode / "manifest.json").read_text(encoding="utf-8"))
+        assert loaded_model.model_for(mode).threshold == manifest["threshold"]
 
 
 def test_filter_html_keeps_story_drops_teasers(loaded_model, unseen_pages):

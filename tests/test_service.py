@@ -110,7 +110,7 @@ def test_batch_scores_good_pages_and_reports_a_bad_one_in_place(client, unseen_p
     assert results[3] == model.filter_html(unseen_pages[4].html, threshold=0.9).to_dict(include_blocks=False)
 
 
-def test_health_ready_and_model_info(client):
+def test_health_ready_and_model_info(client, settings):
     assert client.get("/healthz").json() == {"status": "ok"}
     assert client.get("/readyz").json() == {"status": "ready"}
     info = client.get("/v1/model").json()["models"]
@@ -118,8 +118,10 @@ def test_health_ready_and_model_info(client):
     html = next(m for m in info if m["mode"] == "html")
     assert html["name"] == "test-html" and html["version"] == "0.0-test"
     assert html["labels"] == ["boilerplate", "story"]
-    assert 0.0 <= html["threshold"] <= 1.0
-    assert html["metrics"]["folds"] == 2 and "word_f1" in html["metrics"]["overall"]
+    manifest = json.loads((settings.model_dir / "html" / "manifest.json").read_text(encoding="utf-8"))
+    assert html["threshold"] == manifest["threshold"]
+    assert html["metrics"]["folds"] == 2
+    assert html["metrics"]["overall"]["word_f1"] == manifest["cross_validation"]["systems"]["storyfilter"]["overall"]["word_f1"]
 
 
 def _samples(text: str) -> dict[tuple[str, frozenset], float]:
