@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from selectolax.lexbor import LexborHTMLParser
 
 from .artifacts import MANIFEST, model_digest
 from .blocks import Block
@@ -21,13 +22,17 @@ from .arguments import check_threshold
 from .errors import InputError, LimitError, ModelError
 from .comment_threads import Comment, group_comments
 from .heads import Heads, load_heads
-from .html_segmenter import segment_html
+from .html_segmenter import parse_html, segment_tree
+from .language import detect_language
 from .limits import DEFAULT_LIMITS, Limits
+from .metadata import Metadata, PageBlocks, metadata_of
+from .page_facts import html_metadata
 from .scorer import BlockScorer
 from .scoring_index import load_scorer
 from .result import FilterResult, ScoredBlock
-from .roles import comment_flags, guess_page_type
+from .roles import PageTypeGuess, comment_flags, guess_page_type
 from .sniff import looks_like_html
+from .text_facts import text_metadata
 from .text_segmenter import segment_text
 
 MODES = ("html", "text")
@@ -104,14 +109,21 @@ class StoryFilter:
             raise LimitError(f"page is {size:,} {unit}; the limit is {self.limits.max_bytes:,} "
                              "(Limits.max_bytes)")
 
-    def html_blocks(self, html: str | bytes, encoding: str | None = None) -> list[Block]:
-        """Decode (if bytes) and segment an HTML page.
+    def html_blocks(self, html: str | bytes, encoding: str | None = None, url: str | None = None) -> PageBlocks:
+        """Decode (if bytes) and segment an HTML page; the blocks carry the page's metadata
+        (``url``: where the page came from, the base of its relative links).
 
         Raises :class:`InputError` for a page that is not str/bytes, too large, or
         binary; an empty page, or one with no text, gives no blocks.
         """
         self._check_page(html, encoding)
-        return segment_html(html, self.limits, encoding=encoding)
+        return self.tree_blocks(parse_html(html, self.limits, encoding=encoding), url)
+
+    def tree_blocks(self, tree: LexborHTMLParser, url: str | None = None) -> PageBlocks:
+        """The blocks of an already parsed page (:func:`~classifier.html_segmenter.parse_html`)
+        with the metadata read from the same tree."""
+        blocks = segment_tree(tree, self.limits)
+        return PageBlocks(blocks, html_metadata(tree, url, blocks))
 
     def text_blocks(self, text: str | bytes, encoding: str | None = None) -> list[Block]:
         """Decode (if bytes) and split plain text into one block per line.
@@ -122,7 +134,8 @@ class StoryFilter:
         self._check_page(text, encoding)
         if not isinstance(text, str):
             text, _ = decode_bytes(text, encoding)
-        return segment_text(utf8_safe(text), self.limits)
+        blocks = segment_text(utf8_safe(text), self.limits)
+        return PageBlocks(blocks, text_metadata(blocks))
 
     def _check_page(self, page: str | bytes, encoding: str | None) -> None:
         """Refuse what no mode reads: a bad type or size, an unknown ``encoding``
@@ -135,18 +148,20 @@ class StoryFilter:
             if kind is not None:
                 raise InputError(f"input looks like {kind}, not an HTML or text page")
 
-    def blocks(self, page: str | bytes, mode: str, encoding: str | None = None) -> list[Block]:
+    def blocks(self, page: str | bytes, mode: str, encoding: str | None = None, url: str | None = None
+               ) -> list[Block]:
         """The blocks of a page in ``mode`` (``html`` or ``text``): :meth:`html_blocks` or :meth:`text_blocks`."""
         if mode == "html":
-            return self.html_blocks(page, encoding)
+            return self.html_blocks(page, encoding, url)
         if mode == "text":
             return self.text_blocks(page, encoding)
         raise ValueError(f"mode must be html or text, got {mode!r}")
 
     # ----- scoring ---------------------------------------------------------------------
-    def score_blocks(self, blocks: list[Block], mode: str, threshold: float | None = None) -> FilterResult:
+    def score_blocks(self, blocks: list[Block], mode: str, threshold: float | None = None,
+                     page_type: bool = False) -> FilterResult:
         """Score already segmented blocks and build the result."""
-        return self.score_pages([blocks], mode, threshold)[0]
+        return self.score_pages([blocks], mode, threshold, page_type=page_type)[0]
 
     def cut_for(self, mode: str, threshold: float | None = None, extracted: bool = False) -> float:
         """The threshold a page is cut at: the one given, else the post-filter threshold for text
@@ -159,9 +174,12 @@ class StoryFilter:
         return model.threshold
 
     def score_pages(self, pages: list[list[Block]], mode: str, threshold: float | None = None,
-                    extracted: bool = False, comments: bool = False) -> list[FilterResult]:
+                    extracted: bool = False, comments: bool = False, page_type: bool = False
+                    ) -> list[FilterResult]:
         """Score many pages in one vectorised model call (``extracted``: see :meth:`filter_text`;
-        ``comments``: see :meth:`filter`)."""
+        ``comments``, ``page_type``: see :meth:`filter`). Each result's metadata is what its
+        blocks carry (:meth:`html_blocks`), with the language detected from the story text
+        where the page does not declare it."""
         model = self.model_for(mode)
         cut = self.cut_for(mode, threshold, extracted)
         scores = model.classifier.page_scores(pages) if any(pages) else [[] for _ in pages]
@@ -171,60 +189,81 @@ class StoryFilter:
             scored = [ScoredBlock(b.index, b.text, _STORY if s >= cut else _BOILERPLATE, s, b.kind, b.path)
                       for b, s in zip(blocks, values)]
             story = "\n\n".join(b.text for b in scored if b.label == "story")
+            guess = guess_page_type(model.heads, blocks) if comments or (page_type and mode == "html") else None
             found = None
             if comments:
-                scored, found = _comment_role(model, blocks, scored)
+                scored, found = _comment_role(model, blocks, scored, guess)
+            metadata = _settled_metadata(metadata_of(blocks), story, guess if page_type and mode == "html" else None)
             results.append(FilterResult(story_text=story, blocks=scored, mode=mode, model_name=model.name,
-                                        model_version=model.version, threshold=cut, comments=found))
+                                        model_version=model.version, threshold=cut, comments=found,
+                                        metadata=metadata))
         return results
 
     def filter_html(self, html: str | bytes, url: str | None = None, threshold: float | None = None,
-                    encoding: str | None = None, comments: bool = False) -> FilterResult:
+                    encoding: str | None = None, comments: bool = False, page_type: bool = False
+                    ) -> FilterResult:
         """Keep the story of an HTML page. ``encoding`` is the transport charset, if known.
 
-        ``url`` is accepted for the record and for future site-aware models; the
-        default models do not use it.
+        ``url`` is where the page came from: ``metadata.url`` when the page names no
+        canonical URL, and the base of relative links in the metadata; the default
+        models do not score with it.
         """
-        return self.score_pages([self.html_blocks(html, encoding)], "html", threshold, comments=comments)[0]
+        return self.score_pages([self.html_blocks(html, encoding, url)], "html", threshold, comments=comments,
+                                page_type=page_type)[0]
 
     def filter_text(self, text: str | bytes, threshold: float | None = None,
-                    encoding: str | None = None, extracted: bool = False, comments: bool = False) -> FilterResult:
+                    encoding: str | None = None, extracted: bool = False, comments: bool = False,
+                    page_type: bool = False) -> FilterResult:
         """Keep the story lines of plain text (one paragraph a line, blank lines allowed).
 
         ``extracted=True`` says the text is another extractor's output (trafilatura,
         resiliparse...), already mostly story: the model's post-filter threshold is
         used, picked in training on text rendered that way, so a clean story is not cut.
         """
-        return self.score_pages([self.text_blocks(text, encoding)], "text", threshold, extracted, comments)[0]
+        return self.score_pages([self.text_blocks(text, encoding)], "text", threshold, extracted, comments,
+                                page_type)[0]
 
     def filter(self, page: str | bytes, mode: str = "auto", url: str | None = None,
                threshold: float | None = None, encoding: str | None = None,
-               extracted: bool = False, comments: bool = False) -> FilterResult:
+               extracted: bool = False, comments: bool = False, page_type: bool = False) -> FilterResult:
         """Filter a page given as HTML or text; ``mode="auto"`` tells them apart.
 
         ``extracted`` applies to text (see :meth:`filter_text`). ``comments=True`` also
         finds readers' comments among the blocks left out of the story (``result.comments``,
         blocks labelled "comment"; none on forum pages, whose posts are the content); it
-        costs about as much again as scoring, so it is off by default.
+        costs about as much again as scoring, so it is off by default. ``page_type=True``
+        fills ``metadata.page_type`` and ``metadata.page_type_probability`` from the model's
+        page-type head (HTML mode; both stay None without a head); it costs about 2 ms a page.
         """
         if mode == "auto":
             mode = detect_mode(page, encoding)
         if mode == "html":
-            return self.filter_html(page, url=url, threshold=threshold, encoding=encoding, comments=comments)
+            return self.filter_html(page, url=url, threshold=threshold, encoding=encoding, comments=comments,
+                                    page_type=page_type)
         if mode == "text":
             return self.filter_text(page, threshold=threshold, encoding=encoding, extracted=extracted,
-                                    comments=comments)
+                                    comments=comments, page_type=page_type)
         raise ValueError(f"mode must be auto, html or text, got {mode!r}")
 
 
-def _comment_role(model: LoadedModel, blocks: list[Block], scored: list[ScoredBlock]
-                  ) -> tuple[list[ScoredBlock], list[Comment]]:
+def _settled_metadata(metadata: Metadata, story: str, guess: PageTypeGuess | None) -> Metadata:
+    """The page's metadata with its language detected from the story where the page declares
+    none, and the page type where it was asked for."""
+    if not metadata.language:
+        metadata = metadata.with_language(detect_language(story))
+    if guess is not None:
+        metadata = metadata.with_page_type(guess.type, guess.probability)
+    return metadata
+
+
+def _comment_role(model: LoadedModel, blocks: list[Block], scored: list[ScoredBlock],
+                  guess: PageTypeGuess | None) -> tuple[list[ScoredBlock], list[Comment]]:
     """Blocks outside the story that the comment head marks become "comment"; their posts.
 
     A model without a comment head finds none (an empty list: asked for, nothing found).
     """
     story = [b.label == _STORY for b in scored]
-    flags = comment_flags(model.heads, blocks, story, guess_page_type(model.heads, blocks))
+    flags = comment_flags(model.heads, blocks, story, guess)
     if not flags or not any(flags):
         return scored, []
     scored = [b._replace(label=_COMMENT) if flag else b for b, flag in zip(scored, flags)]

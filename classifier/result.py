@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from .comment_threads import Comment
+from .metadata import EMPTY, Metadata
 
 
 class ScoredBlock(NamedTuple):
@@ -39,6 +40,8 @@ class FilterResult:
     #: Readers' comments (their blocks are labelled "comment"), when asked for and the model
     #: has a comment head; None otherwise. Never part of ``story_text``.
     comments: list[Comment] | None = None
+    #: What the page says about itself (title, author, date...), None where unknown.
+    metadata: Metadata = EMPTY
 
     @property
     def story_blocks(self) -> list[ScoredBlock]:
@@ -58,12 +61,13 @@ class FilterResult:
                    model_name=str(model.get("name", "")), model_version=str(model.get("version", "")),
                    threshold=float("nan") if threshold is None else float(threshold),
                    comments=None if data.get("comments") is None
-                   else [Comment.from_dict(c) for c in data["comments"]])
+                   else [Comment.from_dict(c) for c in data["comments"]],
+                   metadata=Metadata.from_dict(data.get("metadata")))
 
     def to_dict(self, include_blocks: bool = True) -> dict:
-        """The JSON result: ``{"model", "mode", "story_text", "blocks"}``."""
+        """The JSON result: ``{"model", "mode", "story_text", "metadata", "blocks"}``."""
         out: dict = {"model": {"name": self.model_name, "version": self.model_version},
-                     "mode": self.mode, "story_text": self.story_text}
+                     "mode": self.mode, "story_text": self.story_text, "metadata": self.metadata.to_dict()}
         if include_blocks:
             out["blocks"] = [b.to_dict() for b in self.blocks]
         if self.comments is not None:

@@ -58,10 +58,15 @@ KNOWN_MISSES = {"de_comments_cards.html": "the story model keeps the German comm
                                           "comment head sees them (and the page-type head calls the page a forum)"}
 
 
-def _cases() -> list:
+# Pages whose type the shipped page-type head gets wrong (strict expected failures, as above).
+PAGE_TYPE_MISSES = {**KNOWN_MISSES,
+                    "fr_tram_lireaussi.html": "the page-type head calls this French article documentation (p 0.31)"}
+
+
+def _cases(misses: dict[str, str] = KNOWN_MISSES) -> list:
     return [pytest.param(p, id=p.name.removesuffix(".labels.json"),
-                         marks=[pytest.mark.xfail(strict=True, reason=KNOWN_MISSES[p.name.removesuffix(".labels.json")])]
-                         if p.name.removesuffix(".labels.json") in KNOWN_MISSES else [])
+                         marks=[pytest.mark.xfail(strict=True, reason=misses[p.name.removesuffix(".labels.json")])]
+                         if p.name.removesuffix(".labels.json") in misses else [])
             for p in HTML_PAGES]
 
 
@@ -84,7 +89,7 @@ def test_comments_are_given_apart_and_never_taken_from_the_story(model, labels_p
         assert result.comments == []  # a forum's posts are its content
 
 
-@pytest.mark.parametrize("labels_path", _cases())
+@pytest.mark.parametrize("labels_path", _cases(PAGE_TYPE_MISSES))
 def test_page_type_of_the_hand_written_pages(model, labels_path):
     html, labels = _page(labels_path)
     metadata = model.filter_html(html, page_type=True).metadata
