@@ -25,7 +25,8 @@ def main() -> None:
 @click.argument("path", default="-", metavar="[PATH|URL|-]")
 @click.option("--mode", type=click.Choice(["auto", "html", "text"]), default="auto", show_default=True,
               help="How to read the page; auto tells HTML from text.")
-@click.option("--url", default=None, help="The page's URL (recorded; not used by the default models; "
+@click.option("--url", default=None, help="The page's URL (metadata's url when the page names none, the base "
+                                          "of its relative links; not used by the default models; "
                                           "default: the URL fetched, after redirects).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="Print the story text, or the JSON result with every block and its score.")
@@ -40,8 +41,11 @@ def main() -> None:
 @click.option("--comments", is_flag=True,
               help="Also find readers' comments (never on forum pages): printed after the story, in JSON "
                    "as \"comments\" with author and date where the page shows them.")
+@click.option("--page-type", is_flag=True,
+              help="Also guess the page's type (HTML mode): in JSON as metadata's page_type and "
+                   "page_type_probability.")
 def extract(path: str, mode: str, url: str | None, fmt: str, threshold: float | None,
-            model_dir: Path | None, encoding: str | None, extracted: bool, comments: bool) -> None:
+            model_dir: Path | None, encoding: str | None, extracted: bool, comments: bool, page_type: bool) -> None:
     """Print the story of the page in PATH, at an http(s) URL, or on standard input (gzip or not)."""
     from classifier import load_model
     from classifier.decoding import check_encoding
@@ -59,7 +63,7 @@ def extract(path: str, mode: str, url: str | None, fmt: str, threshold: float | 
         if len(data) > model.limits.max_bytes:
             fail(f"input is over {model.limits.max_bytes:,} bytes (the page size limit)")
         result = model.filter(data, mode=mode, url=url, threshold=threshold, encoding=encoding,
-                              extracted=extracted, comments=comments)
+                              extracted=extracted, comments=comments, page_type=page_type)
     except StoryFilterError as err:
         fail(str(err))
     if fmt == "json":
