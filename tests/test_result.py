@@ -5,6 +5,7 @@ import json
 import math
 
 from classifier.comment_threads import Comment
+from classifier.metadata import Metadata
 from classifier.result import FilterResult, ScoredBlock
 
 BLOCKS = [ScoredBlock(0, "Home | News", "boilerplate", 0.0123456789, "list_item", "body>ul>li"),
@@ -21,16 +22,18 @@ def test_to_dict_is_the_contract():
     assert BLOCKS[1].to_dict() == {"index": 1, "text": "The council voted.", "label": "story", "score": 0.987654,
                                    "kind": "paragraph", "path": "body>article>p"}
     data = RESULT.to_dict()
-    assert list(data) == ["model", "mode", "story_text", "blocks", "comments"]
+    assert list(data) == ["model", "mode", "story_text", "metadata", "blocks", "comments"]
+    assert data["metadata"] == dict.fromkeys(("title", "author", "date", "site_name", "language", "description",
+                                              "url", "image", "page_type", "page_type_probability"))
     assert data["model"] == {"name": "m", "version": "1.2"} and data["mode"] == "html"
     assert data["story_text"] == "The council voted.\n\nIt rained all day."
     assert [b["score"] for b in data["blocks"]] == [0.012346, 0.987654, 0.4, 0.5]
     assert data["blocks"][3]["path"] is None
     assert data["comments"] == [c.to_dict() for c in COMMENTS]
-    assert list(RESULT.to_dict(include_blocks=False)) == ["model", "mode", "story_text", "comments"]
+    assert list(RESULT.to_dict(include_blocks=False)) == ["model", "mode", "story_text", "metadata", "comments"]
     plain = FilterResult("x", BLOCKS[:1])  # comments not asked for: no key at all
     assert plain.to_dict() == {"model": {"name": "", "version": ""}, "mode": "html", "story_text": "x",
-                               "blocks": [BLOCKS[0].to_dict()]}
+                               "metadata": Metadata().to_dict(), "blocks": [BLOCKS[0].to_dict()]}
 
 
 def test_from_dict_reads_back_what_to_dict_wrote():
