@@ -7,7 +7,7 @@ import pytest
 
 from classifier import FilterResult, ModelError, load_model
 
-RESULT_KEYS = {"model", "mode", "story_text", "blocks"}
+RESULT_KEYS = {"model", "mode", "story_text", "metadata", "blocks"}
 BLOCK_KEYS = {"index", "text", "label", "score", "kind", "path"}
 
 

@@ -15,7 +15,7 @@ from classifier.artifacts import SEAL, manifest_seal
 from serving.cli import main
 from synthetic import labelled_rows
 
-RESULT_KEYS = {"model", "mode", "story_text", "blocks"}
+RESULT_KEYS = {"model", "mode", "story_text", "metadata", "blocks"}
 BLOCK_KEYS = {"index", "text", "label", "score", "kind", "path"}
 
 
