@@ -12,6 +12,9 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 _PAGE_EXAMPLE = "<html><body><nav>Home</nav><article><h1>Title</h1><p>The story.</p></article></body></html>"
 _RESULT_EXAMPLE = {
     "model": {"name": "storyfilter-html", "version": "0.1.0"}, "mode": "html", "story_text": "Title\n\nThe story.",
+    "metadata": {"title": "Title", "author": None, "date": None, "site_name": None, "language": "en",
+                 "description": None, "url": "https://example.org/story", "image": None, "page_type": None,
+                 "page_type_probability": None},
     "blocks": [{"index": 0, "text": "Home", "label": "boilerplate", "score": 0.03, "kind": "list_item",
                 "path": "body>nav"},
                {"index": 1, "text": "The story.", "label": "story", "score": 0.97, "kind": "paragraph",
@@ -47,7 +50,9 @@ class ScoreRequest(PageInput):
         {"text": "Title\nThe story, one paragraph a line.\nRead more: other story", "threshold": 0.6},
         {"text": "Text another extractor already cleaned.", "extracted": True, "include_blocks": False}]})
 
-    url: str | None = Field(None, max_length=8192, description="Recorded only; never fetched.")
+    url: str | None = Field(None, max_length=8192, description="Where the page came from: metadata's url when the "
+                                                               "page names none, the base of its relative links. "
+                                                               "Never fetched.")
     threshold: float | None = Field(None, ge=0.0, le=1.0,
                                     description="Keep blocks with P(story) at or above this (default: the model's).")
     include_blocks: bool = Field(True, description="Return every block with its score, not only the story text.")
@@ -55,6 +60,8 @@ class ScoreRequest(PageInput):
     comments: bool = Field(False, description="Also find readers' comments among the blocks outside the story "
                                               "(never on forum pages): 'comments' in the result, their blocks "
                                               "labelled 'comment'.")
+    page_type: bool = Field(False, description="Also guess the page's type (HTML mode): metadata's page_type and "
+                                               "page_type_probability.")
 
 
 class BatchRequest(BaseModel):
@@ -87,6 +94,22 @@ class CommentOut(BaseModel):
     blocks: list[int] = Field(default_factory=list, description="Indices of the blocks the comment was cut from.")
 
 
+class MetadataOut(BaseModel):
+    """What the page says about itself; null where nothing on the page says it."""
+
+    title: str | None = None
+    author: str | None = Field(None, description="Several authors are joined by '; '.")
+    date: str | None = Field(None, description="Publication date, ISO 8601 (a date, or a date and time with offset).")
+    site_name: str | None = None
+    language: str | None = Field(None, description="ISO 639-1, as declared, else detected from the story text.")
+    description: str | None = None
+    url: str | None = Field(None, description="Canonical URL, else the one given with the page.")
+    image: str | None = None
+    page_type: str | None = Field(None, description="When asked for (page_type: true) and the model has a "
+                                                    "page-type head.")
+    page_type_probability: float | None = None
+
+
 class ScoreResult(BaseModel):
     """The JSON result (the same as ``storyfilter extract --format json``)."""
 
@@ -95,6 +118,8 @@ class ScoreResult(BaseModel):
     model: ModelRef
     mode: Literal["html", "text"]
     story_text: str
+    metadata: MetadataOut | None = Field(None, description="Title, author, date... (always present in results "
+                                                          "of this version).")
     blocks: list[BlockOut] | None = Field(None, description="Absent when include_blocks is false.")
     comments: list[CommentOut] | None = Field(None, description="Present when comments were asked for.")
 

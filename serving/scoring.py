@@ -21,7 +21,7 @@ from classifier.api import StoryFilter
 from classifier.blocks import Block
 from classifier.errors import InputError
 from classifier.guard import worst_case_seconds
-from classifier.html_segmenter import parse_html, segment_tree
+from classifier.html_segmenter import parse_html
 
 from .errors import ApiError, error_body
 from .schemas import ScoreRequest
@@ -68,7 +68,8 @@ def scoring_seconds(blocks: list[Block]) -> float:
     return SCORING_SECONDS_PER_MB * chars / 1e6 + SCORING_SECONDS_PER_BLOCK * len(blocks)
 
 
-def _staged_blocks(model: StoryFilter, mode: str, page: str, deadline: Deadline) -> list[Block]:
+def _staged_blocks(model: StoryFilter, mode: str, page: str, deadline: Deadline,
+                   url: str | None = None) -> list[Block]:
     """The page's blocks, each stage started only if it fits in the budget; raises InputError
     for a page the model cannot read and :class:`BudgetExceeded`."""
     deadline.require(worst_case_seconds(len(page)), f"reading this page ({len(page) / 1e6:.2f} MB)")
@@ -77,7 +78,7 @@ def _staged_blocks(model: StoryFilter, mode: str, page: str, deadline: Deadline)
     model._check_page(page, None)  # type, size and binary checks of model.blocks, without the parse
     tree = parse_html(page, model.limits)
     deadline.require(0.0, "walking the parsed page")
-    return segment_tree(tree, model.limits)
+    return model.tree_blocks(tree, url)
 
 
 def _threshold(model: StoryFilter, req: ScoreRequest) -> float:
@@ -85,11 +86,12 @@ def _threshold(model: StoryFilter, req: ScoreRequest) -> float:
     return model.cut_for(req.mode, req.threshold, req.extracted)
 
 
-def segment(model: StoryFilter, mode: str, page: str, deadline: Deadline | None = None) -> list[Block]:
-    """The page's blocks; a page the model cannot read is a 400 ``bad_page``, one that does
-    not fit in the time budget a 503 ``time_budget_exceeded``."""
+def segment(model: StoryFilter, mode: str, page: str, deadline: Deadline | None = None,
+            url: str | None = None) -> list[Block]:
+    """The page's blocks, with its metadata (``url``: where it came from); a page the model
+    cannot read is a 400 ``bad_page``, one that does not fit in the time budget a 503 ``time_budget_exceeded``."""
     try:
-        return _staged_blocks(model, mode, page, deadline or Deadline.after(float("inf")))
+        return _staged_blocks(model, mode, page, deadline or Deadline.after(float("inf")), url)
     except InputError as err:
         raise ApiError(400, "bad_page", str(err)) from None
     except BudgetExceeded as err:
@@ -98,12 +100,13 @@ def segment(model: StoryFilter, mode: str, page: str, deadline: Deadline | None 
 
 def score_one(model: StoryFilter, req: ScoreRequest, deadline: Deadline) -> tuple[dict, int]:
     """The JSON result of one page and its block count; raises :class:`ApiError`."""
-    blocks = segment(model, req.mode, req.page, deadline)
+    blocks = segment(model, req.mode, req.page, deadline, req.url)
     try:
         deadline.require(scoring_seconds(blocks), f"scoring {len(blocks)} blocks")
     except BudgetExceeded as err:
         raise ApiError(503, BUDGET_CODE, str(err)) from None
-    result = model.score_pages([blocks], req.mode, _threshold(model, req), comments=req.comments)[0]
+    result = model.score_pages([blocks], req.mode, _threshold(model, req), comments=req.comments,
+                               page_type=req.page_type)[0]
     return result.to_dict(include_blocks=req.include_blocks), len(blocks)
 
 
@@ -112,31 +115,32 @@ def score_batch(model: StoryFilter, reqs: list[ScoreRequest], deadline: Deadline
     """Results in request order (a failed page holds its error) and (pages, blocks) scored per mode.
 
     Pages are segmented one by one, then scored with one ``score_pages`` call per
-    (mode, threshold, comments) group -- one call per mode unless pages ask for other thresholds.
+    (mode, threshold, comments, page type) group -- one call per mode unless pages ask for other thresholds.
     A page that does not fit in what is left of the budget holds ``time_budget_exceeded``;
     so does a group whose scoring would not fit.
     """
     out: list[dict | None] = [None] * len(reqs)
-    groups: dict[tuple[str, float | None, bool], list[tuple[int, list[Block]]]] = defaultdict(list)
+    groups: dict[tuple[str, float | None, bool, bool], list[tuple[int, list[Block]]]] = defaultdict(list)
     for i, req in enumerate(reqs):
         try:
-            blocks = _staged_blocks(model, req.mode, req.page, deadline)
+            blocks = _staged_blocks(model, req.mode, req.page, deadline, req.url)
         except InputError as err:
             out[i] = error_body("bad_page", str(err))
             continue
         except BudgetExceeded as err:
             out[i] = error_body(BUDGET_CODE, str(err))
             continue
-        groups[(req.mode, _threshold(model, req), req.comments)].append((i, blocks))
+        groups[(req.mode, _threshold(model, req), req.comments, req.page_type)].append((i, blocks))
     scored: dict[str, tuple[int, int]] = {}
-    for (mode, cut, comments), members in groups.items():
+    for (mode, cut, comments, page_type), members in groups.items():
         try:
             deadline.require(sum(scoring_seconds(b) for _, b in members), f"scoring {len(members)} pages")
         except BudgetExceeded as err:
             for i, _ in members:
                 out[i] = error_body(BUDGET_CODE, str(err))
             continue
-        results = model.score_pages([blocks for _, blocks in members], mode, cut, comments=comments)
+        results = model.score_pages([blocks for _, blocks in members], mode, cut, comments=comments,
+                                    page_type=page_type)
         for (i, blocks), result in zip(members, results):
             out[i] = result.to_dict(include_blocks=reqs[i].include_blocks)
         pages, blocks_n = scored.get(mode, (0, 0))

@@ -72,7 +72,7 @@ def _assert_error(response, status: int, code: str) -> dict:
 def test_score_html_matches_the_library(client, page_html, trained_model_dir):
     r = client.post("/v1/score", json={"html": page_html, "url": "https://example.org/a"})
     assert r.status_code == 200
-    expected = load_model(trained_model_dir).filter_html(page_html).to_dict()
+    expected = load_model(trained_model_dir).filter_html(page_html, url="https://example.org/a").to_dict()
     assert r.json() == expected
     assert r.json()["model"] == {"name": "test-html", "version": "0.0-test"}
 
