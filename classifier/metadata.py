@@ -53,7 +53,9 @@ class Metadata:
         return replace(self, page_type=page_type, page_type_probability=probability)
 
 
-_TEXT_FIELDS = tuple(f.name for f in fields(Metadata) if f.name != "page_type_probability")
+#: The fields in their JSON order (a batch output's ``metadata`` struct is built from them).
+FIELDS = tuple(f.name for f in fields(Metadata))
+_TEXT_FIELDS = tuple(name for name in FIELDS if name != "page_type_probability")
 
 
 EMPTY = Metadata()

@@ -27,7 +27,7 @@ def api_row(model, page, mode, *, id, source, url=None, encoding=None, include_b
     """What the Python API gives for one page, as a batch row."""
     data = model.filter(page, mode=mode, url=url, encoding=encoding).to_dict(include_blocks=include_blocks)
     row = {"id": id, "url": url, "source": str(source), "mode": data["mode"], "model": data["model"],
-           "story_text": data["story_text"]}
+           "story_text": data["story_text"], "metadata": data["metadata"]}
     if include_blocks:
         row["blocks"] = data["blocks"]
     row["error"] = None
@@ -107,9 +107,23 @@ def test_without_blocks_rows_hold_the_contract_fields(corpus, tmp_path):
     root, expected = corpus
     run_batch([root / "a-page.html"], tmp_path / "o.parquet", progress=False)
     row, = read_rows(tmp_path / "o.parquet")
-    assert list(row) == ["id", "url", "source", "mode", "model", "story_text", "error"]
+    assert list(row) == ["id", "url", "source", "mode", "model", "story_text", "metadata", "error"]
     assert row["story_text"] == expected[0]["story_text"]
     assert row["model"]["version"] == load_model().model_for("html").version
+    assert row["metadata"] == load_model().filter((root / "a-page.html").read_bytes()).metadata.to_dict()
+
+
+def test_rows_carry_the_metadata_read_with_the_page_url(tmp_path, model):
+    html = ('<html lang="en"><head><title>Pier rebuilt | Harbour Notes</title><meta name="author" '
+            'content="Ann Weller"></head><body><h1>Pier rebuilt</h1><p>The harbour council voted to rebuild '
+            'the old stone pier, which was damaged in the winter storms.</p></body></html>')
+    path = write_jsonl(tmp_path / "p.jsonl", [{"id": "a", "html": html, "url": "https://news.example/2025/03/04/pier"}])
+    run_batch([path], tmp_path / "o.parquet", progress=False)
+    row, = read_rows(tmp_path / "o.parquet")
+    want = model.filter(html, url="https://news.example/2025/03/04/pier").metadata
+    assert row["metadata"] == want.to_dict()
+    assert (want.title, want.author, want.url, want.date) == ("Pier rebuilt", "Ann Weller",
+                                                               "https://news.example/2025/03/04/pier", "2025-03-04")
 
 
 def test_forced_mode_and_threshold_match_the_api(corpus, tmp_path, model):
@@ -326,8 +340,10 @@ def test_error_rows_have_the_same_keys_as_scored_rows(tmp_path):
     path = write_jsonl(tmp_path / "p.jsonl", [{"id": "ok", "text": "A story line."}, {"id": "bad"}])
     run_batch([path], tmp_path / "o.jsonl", BatchOptions(include_blocks=True), progress=False)
     ok, bad = read_rows(tmp_path / "o.jsonl")
-    assert list(ok) == list(bad) == ["id", "url", "source", "mode", "model", "story_text", "blocks", "error"]
+    assert list(ok) == list(bad) == ["id", "url", "source", "mode", "model", "story_text", "metadata", "blocks",
+                                     "error"]
     assert bad["blocks"] is None and bad["error"] and ok["error"] is None
+    assert bad["metadata"] is None and ok["metadata"]["title"] is None
 
 
 def test_an_output_that_is_an_input_is_refused_and_the_input_kept(tmp_path):

@@ -34,7 +34,7 @@ def page_mode(page: Page, mode: str) -> str:
 def error_row(page: Page, message: str, include_blocks: bool, mode: str | None = None) -> dict[str, Any]:
     """The row of a page without a result: the same keys as a scored row, ``error`` set."""
     row: dict[str, Any] = {"id": page.id, "url": page.url, "source": page.source, "mode": mode, "model": None,
-                           "story_text": None}
+                           "story_text": None, "metadata": None}
     if include_blocks:
         row["blocks"] = None
     row["error"] = message
@@ -57,7 +57,7 @@ def score_chunk_with(model: StoryFilter, pages: list[Page], options: BatchOption
         mode = None
         try:
             mode = page_mode(page, options.mode)
-            blocks = model.blocks(page.data, mode, page.encoding)
+            blocks = model.blocks(page.data, mode, page.encoding, page.url)
         except InputError as err:
             rows[i] = error_row(page, str(err), options.include_blocks, mode)
             continue
@@ -72,7 +72,7 @@ def score_chunk_with(model: StoryFilter, pages: list[Page], options: BatchOption
             kept += sum(1 for b in result.blocks if b.label == "story")
             data = result.to_dict(include_blocks=options.include_blocks)
             row = {"id": page.id, "url": page.url, "source": page.source, "mode": data["mode"],
-                   "model": data["model"], "story_text": data["story_text"]}
+                   "model": data["model"], "story_text": data["story_text"], "metadata": data["metadata"]}
             if options.include_blocks:
                 row["blocks"] = data["blocks"]
             row["error"] = None

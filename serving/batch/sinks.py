@@ -5,8 +5,9 @@ which is flushed, fsynced and renamed over ``NAME`` only on :meth:`PartWriter.co
 A crash leaves at most a ``.tmp-*`` file, never a truncated file under the real name.
 
 One row per page: ``id``, ``url``, ``source`` (the input file), ``mode``, ``model``
-(``{name, version}``), ``story_text``, ``blocks`` (only with ``include_blocks``) and
-``error`` (null unless the page could not be read or scored; then ``story_text`` is null).
+(``{name, version}``), ``story_text``, ``metadata`` (title, author, date...: the JSON
+result's), ``blocks`` (only with ``include_blocks``) and ``error`` (null unless the page
+could not be read or scored; then ``story_text`` and ``metadata`` are null).
 """
 from __future__ import annotations
 
@@ -17,9 +18,10 @@ from pathlib import Path
 from typing import Any
 
 from classifier.decoding import utf8_safe
+from classifier.metadata import FIELDS as METADATA_FIELDS
 
 FORMATS = {".jsonl": "jsonl", ".parquet": "parquet"}
-ROW_FIELDS = ("id", "url", "source", "mode", "model", "story_text", "blocks", "error")
+ROW_FIELDS = ("id", "url", "source", "mode", "model", "story_text", "metadata", "blocks", "error")
 
 
 def format_of(path: Path) -> str:
@@ -38,7 +40,9 @@ def parquet_schema(include_blocks: bool):
                        ("score", pa.float64()), ("kind", pa.string()), ("path", pa.string())])
     fields = [("id", pa.string()), ("url", pa.string()), ("source", pa.string()), ("mode", pa.string()),
               ("model", pa.struct([("name", pa.string()), ("version", pa.string())])),
-              ("story_text", pa.string())]
+              ("story_text", pa.string()),
+              ("metadata", pa.struct([(name, pa.float64() if name == "page_type_probability" else pa.string())
+                                      for name in METADATA_FIELDS]))]
     if include_blocks:
         fields.append(("blocks", pa.list_(block)))
     fields.append(("error", pa.string()))

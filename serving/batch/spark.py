@@ -27,6 +27,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from classifier.decoding import normalize_encoding
+from classifier.metadata import FIELDS as METADATA_FIELDS
 
 from .scoring import BatchOptions, score_chunk_with
 from .sources import InputFile, Page, Skip, discover, iter_stream
@@ -69,7 +70,10 @@ def result_schema(include_blocks: bool = False):
     fields = [T.StructField("mode", T.StringType()),
               T.StructField("model", T.StructType([T.StructField("name", T.StringType()),
                                                    T.StructField("version", T.StringType())])),
-              T.StructField("story_text", T.StringType())]
+              T.StructField("story_text", T.StringType()),
+              T.StructField("metadata", T.StructType([
+                  T.StructField(name, T.DoubleType() if name == "page_type_probability" else T.StringType())
+                  for name in METADATA_FIELDS]))]
     if include_blocks:
         block = T.StructType([T.StructField("index", T.IntegerType()), T.StructField("text", T.StringType()),
                               T.StructField("label", T.StringType()), T.StructField("score", T.DoubleType()),
@@ -82,35 +86,35 @@ def result_schema(include_blocks: bool = False):
 def _result_frame(rows: list[dict[str, Any]], include_blocks: bool):
     import pandas as pd
 
-    keys = ["mode", "model", "story_text"] + (["blocks"] if include_blocks else []) + ["error"]
+    keys = ["mode", "model", "story_text", "metadata"] + (["blocks"] if include_blocks else []) + ["error"]
     return pd.DataFrame({k: [r.get(k) for r in rows] for k in keys})
 
 
 def storyfilter_udf(model_dir: str | None = None, mode: str = "auto", threshold: float | None = None,
                     include_blocks: bool = False):
-    """A function ``score(page_col, encoding_col=None, kind_col=None)`` -> struct column.
+    """A function ``score(page_col, encoding_col=None, kind_col=None, url_col=None)`` -> struct column.
 
     ``page_col`` holds HTML or text as binary or string; ``encoding_col`` the HTTP charset if
     known; ``kind_col`` ``"html"``/``"text"`` if the source says (else ``mode`` decides, and
-    ``auto`` sniffs). The struct has ``mode``, ``model {name, version}``, ``story_text``,
-    ``blocks`` (with ``include_blocks``) and ``error`` (a page that cannot be read gets an
-    error, not a failed task).
+    ``auto`` sniffs); ``url_col`` where the page came from (for its metadata). The struct has
+    ``mode``, ``model {name, version}``, ``story_text``, ``metadata``, ``blocks`` (with
+    ``include_blocks``) and ``error`` (a page that cannot be read gets an error, not a failed task).
     """
     from pyspark.sql import functions as F
 
     score = _pandas_udf(BatchOptions(mode=mode, threshold=threshold, model_dir=model_dir,
                                      include_blocks=include_blocks))
 
-    def apply(page_col, encoding_col=None, kind_col=None):
+    def apply(page_col, encoding_col=None, kind_col=None, url_col=None):
         none = F.lit(None).cast("string")
         return score(page_col, none, none if encoding_col is None else encoding_col,
-                     none if kind_col is None else kind_col)
+                     none if kind_col is None else kind_col, none if url_col is None else url_col)
 
     return apply
 
 
 def _pandas_udf(options: BatchOptions):
-    """The iterator pandas UDF over ``(data, text, encoding, kind)``: ``text`` (a string column)
+    """The iterator pandas UDF over ``(data, text, encoding, kind, url)``: ``text`` (a string column)
     is used where it is not null, so pages read as str stay str, exactly as the local batch."""
     from typing import Tuple
 
@@ -119,16 +123,16 @@ def _pandas_udf(options: BatchOptions):
 
     def score(batches):
         model = _model(options.model_dir)
-        for datas, texts, encodings, kinds in batches:
-            chunk = [Page("", "", t if isinstance(t, str) else _page_value(d),
+        for datas, texts, encodings, kinds, urls in batches:
+            chunk = [Page("", "", t if isinstance(t, str) else _page_value(d), url=u if isinstance(u, str) else None,
                           kind=k if k in ("html", "text") else None,
                           encoding=normalize_encoding(e))  # a charset hint: unknown is none, as locally
-                     for d, t, e, k in zip(datas, texts, encodings, kinds)]
+                     for d, t, e, k, u in zip(datas, texts, encodings, kinds, urls)]
             rows, _ = score_chunk_with(model, chunk, options)
             yield _result_frame(rows, options.include_blocks)
 
     # Spark picks the UDF kind (iterator of a tuple of Series) from these hints.
-    score.__annotations__ = {"batches": Iterator[Tuple[pd.Series, pd.Series, pd.Series, pd.Series]],
+    score.__annotations__ = {"batches": Iterator[Tuple[pd.Series, pd.Series, pd.Series, pd.Series, pd.Series]],
                              "return": Iterator[pd.DataFrame]}
     return pandas_udf(result_schema(options.include_blocks))(score)
 
@@ -219,7 +223,7 @@ def _list_remote(uri: str) -> list[str]:
 def score_inputs(spark, uris: list[str], options: BatchOptions = BatchOptions()):
     """A DataFrame of result rows for the inputs: one task per input file.
 
-    Columns: ``id, url, source, mode, model, story_text, [blocks,] error``, as the local batch writes.
+    Columns: ``id, url, source, mode, model, story_text, metadata, [blocks,] error``, as the local batch writes.
     """
     from pyspark.sql import functions as F
 
@@ -228,9 +232,11 @@ def score_inputs(spark, uris: list[str], options: BatchOptions = BatchOptions())
     rdd = sc.parallelize(uris, numSlices=max(1, len(uris))).mapPartitions(lambda it: read_inputs(it, skipped))
     pages = spark.createDataFrame(rdd, schema=page_schema())
     score = _pandas_udf(options)
-    scored = pages.withColumn("r", score(F.col("data"), F.col("text"), F.col("encoding"), F.col("kind")))
+    scored = pages.withColumn("r", score(F.col("data"), F.col("text"), F.col("encoding"), F.col("kind"),
+                                         F.col("url")))
     columns = [F.col("id"), F.col("url"), F.col("source"), F.col("r.mode").alias("mode"),
-               F.col("r.model").alias("model"), F.col("r.story_text").alias("story_text")]
+               F.col("r.model").alias("model"), F.col("r.story_text").alias("story_text"),
+               F.col("r.metadata").alias("metadata")]
     if options.include_blocks:
         columns.append(F.col("r.blocks").alias("blocks"))
     # a page the reader could not read keeps the reader's error (the UDF saw no data)
