@@ -90,3 +90,4 @@ def _from_words(text: str) -> str | None:
     if match:
         return _day(int(match.group(3)), int(match.group(2)), int(match.group(1)))
     return None
+
