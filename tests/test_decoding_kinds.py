@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import pytest
 
-from classifier.decoding import (binary_kind, binary_text_kind, check_encoding, decode_bytes, looks_binary,
-                                 looks_binary_text, normalize_encoding)
-from classifier.errors import ArgumentError
+from classifier.decoding import (binary_kind, binary_text_kind, check_encoding, decode_bytes, decode_for_parser,
+                                 looks_binary, looks_binary_text, normalize_encoding)
+from classifier.errors import ArgumentError, InputError
 
 TEXT = b"Plain words of a page, nothing more. " * 4  # 148 bytes, no control byte
 
@@ -39,6 +39,7 @@ def test_each_signature_is_named_in_bytes_and_in_a_str_read_as_latin1(magic, kin
     b"BZh is how this line starts, then plain words",  # bzip2's magic without its block header
     b"ID3\x05 is no MP3 version, just a line of text",  # an ID3 version byte above 4
     b"ID3",  # the magic alone, no version byte: still an MP3 header
+    b"ID3\x05",  # four bytes, a version byte above 4: not MP3
     b"RIFF1234TEXTplain words follow",  # RIFF of no media kind
     b"xxxxftyp",  # 'ftyp' at bytes 4-8 is the MP4 box
 ])
@@ -117,3 +118,13 @@ def test_non_str_labels_are_no_codec(label):
     else:
         with pytest.raises(ArgumentError, match="unknown encoding"):
             check_encoding(label)
+
+
+def test_the_parser_path_refuses_binary_as_decode_bytes_does():
+    png = b"\x89PNG\r\n\x1a\n" + bytes(200)
+    with pytest.raises(InputError, match="input looks like a PNG image, not an HTML or text page"):
+        decode_for_parser(png)
+    assert decode_for_parser(png, reject_binary=False)[1] == "cp1252"
+    assert decode_for_parser(b"") == ("", "utf-8") == decode_bytes(b"")
+    with pytest.raises(InputError, match="expected bytes, not str"):
+        decode_for_parser("<p>x</p>")  # type: ignore[arg-type]

@@ -32,7 +32,7 @@ def test_a_byte_order_mark_wins_and_is_dropped(bom, codec):
     ("ar", b"\xc7\xe1", "cp1256"), ("lt", b"\xe0\xe8", "cp1257"), ("vi", b"\xe0\xe1", "cp1258"),
     ("th", b"\xa1\xa2", "cp874"), ("ja", b"\x82\xa0", "cp932"), ("ko", b"\xb0\xa1", "cp949"),
     ("zh", b"\xc4\xe3", "gb18030"), ("zh-TW", b"\xa7\x41", "big5hkscs"), ("zh_hk", b"\xa7\x41", "big5hkscs"),
-    ("zh-Hant", b"\xa7\x41", "big5hkscs"), ("zh-CN", b"\xc4\xe3", "gb18030"), ("xx", b"\xe9", "cp1252"),
+    ("zh-Hant", b"\xa7\x41", "big5hkscs"), ("zh-MO", b"\xa7\x41", "big5hkscs"), ("zh-CN", b"\xc4\xe3", "gb18030"), ("xx", b"\xe9", "cp1252"),
     # Central European: windows-1250 when a letter sits at 0x80-0x9F, else ISO-8859-2
     ("pl", b"\x9cwi\xea", "cp1250"), ("cs", b"\xb9\xe8", "iso8859-2"),
 ])
@@ -107,3 +107,21 @@ def test_utf8_safe_replaces_only_nul_and_lone_surrogates():
     assert utf8_safe("x\ud800y\udcffz") == "x\ufffdy\ufffdz"
     assert utf8_safe("\x00\udc80 and 😀") == "\ufffd\ufffd and 😀"
     assert utf8_safe("") == ""
+
+
+@pytest.mark.parametrize("data, codec", [
+    (codecs.BOM_UTF8 + b"<p>caf\xc3\xa9 \xff</p>", "utf-8"),
+    (codecs.BOM_UTF16_LE + "<p>café</p>".encode("utf-16-le") + b"\x00\xd8", "utf-16-le"),  # a lone surrogate
+    ("<p>plain words in utf-16</p>".encode("utf-16-le") + b"\x41", "utf-16-le"),  # no BOM, an odd last byte
+    (b'<meta charset="iso-2022-jp">\x1b$B\xff\xff\x1b(B', "iso2022_jp"),  # a bad byte after the escape
+])
+def test_bad_bytes_in_every_branch_become_replacements_not_errors(data, codec):
+    text, got = decode_bytes(data, reject_binary=False)
+    assert got == codec and "\ufffd" in text
+
+
+def test_an_undeclared_damaged_utf8_page_is_named_utf8():
+    damaged = "<p>crème brûlée, déjà vu, naïve café</p>".encode() + b"\xff\xfe"
+    assert decode_bytes(damaged) == (damaged.decode("utf-8", "replace"), "utf-8")
+    even = "<p>é".encode() + b"\xff" + b" and more words</p>"  # one valid character, one bad byte: UTF-8
+    assert decode_bytes(even) == ("<p>é\ufffd and more words</p>", "utf-8")
