@@ -9,7 +9,7 @@ import re
 
 # Detection reads at most this many characters: the story's start says its language, and
 # the cost stays bounded on a huge page.
-MAX_DETECT_CHARS = 20_000
+MAX_DETECT_CHARS = 5_000
 # Less text than this says too little to name a language.
 MIN_DETECT_CHARS = 20
 _OLD_CODES = {"iw": "he", "in": "id", "ji": "yi", "jw": "jv", "mo": "ro", "tl": "fil"}

@@ -35,6 +35,7 @@ MAX_DATE_LINE_CHARS = 160
 # the first MAX_HEADLINE_SEARCH blocks, is the page's date line.
 MAX_DATE_ONLY_CHARS = 40
 MAX_HEADLINE_SEARCH = 2_000
+_DIGIT = re.compile(r"\d")
 _H1_PATH = re.compile(r"(?:^|>)h1(?:[.#][^>]*)?$")
 
 _TITLE_KEYS = ("og:title", "twitter:title", "dc.title", "dcterms.title", "title", "headline", "sailthru.title",
@@ -261,12 +262,12 @@ def date_near_headline(blocks: list[Block], headline: str | None) -> str | None:
     """The first date written in a short block around the headline (a dateline, "By X, 4 August
     2010"), else in the first blocks of the page when no block is the headline."""
     for block in _blocks_near_headline(blocks, headline):
-        if len(block.text) <= MAX_DATE_LINE_CHARS and any(ch.isdigit() for ch in block.text):
+        if len(block.text) <= MAX_DATE_LINE_CHARS and _DIGIT.search(block.text):
             found = iso_date(block.text)
             if found:
                 return found
     for block in blocks[:MAX_HEADLINE_SEARCH]:  # a line that is a date and little else ("Published on 4 May 2025")
-        if len(block.text) <= MAX_DATE_ONLY_CHARS and any(ch.isdigit() for ch in block.text):
+        if len(block.text) <= MAX_DATE_ONLY_CHARS and _DIGIT.search(block.text):
             found = iso_date(block.text)
             if found:
                 return found
