@@ -21,6 +21,7 @@ _EXPORTS = {
     "ArgumentError": ".errors", "InputError": ".errors", "LimitError": ".errors", "ModelError": ".errors",
     "StoryFilterError": ".errors", "TrainingDataError": ".errors",
     "Limits": ".limits",
+    "Metadata": ".metadata",
     "FilterResult": ".result", "ScoredBlock": ".result",
 }
 
@@ -32,6 +33,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     from .errors import (ArgumentError, InputError, LimitError, ModelError,  # noqa: F401
                          StoryFilterError, TrainingDataError)
     from .limits import Limits  # noqa: F401
+    from .metadata import Metadata  # noqa: F401
     from .result import FilterResult, ScoredBlock  # noqa: F401
 
 

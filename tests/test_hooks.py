@@ -57,7 +57,7 @@ def test_page_hints_read_any_headers_mapping(headers, expected):
 def test_local_hook_is_the_library_result(local, site):
     page = site["/story/1"].body
     assert isinstance(local, PageHook)
-    assert local(page, url="http://x/story/1") == load_model().filter_html(page)
+    assert local(page, url="http://x/story/1") == load_model().filter_html(page, url="http://x/story/1")
     story = local(page).story_text
     assert all(p in story for p in FIXED_STORIES[1][1])
     assert not any(t in story for t in TEASERS) and "RECOMMENDED" not in story
