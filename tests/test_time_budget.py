@@ -8,6 +8,8 @@ page of that size may cost, compared with the budget left.
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 import httpx
 import pytest
 
@@ -64,9 +66,47 @@ def test_text_pages_are_held_to_the_same_bound(service):
     assert answer.status_code == 503 and answer.json()["error"]["code"] == "time_budget_exceeded"
 
 
+# ----- batch: a budget per page ---------------------------------------------------------------------
+def test_batch_gives_a_page_over_its_budget_an_error_row_and_scores_the_rest(tmp_path):
+    import json
+
+    from serving.batch import BatchOptions, run_batch
+
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    (pages / "a-story.html").write_text(STORY, encoding="utf-8")
+    (pages / "b-slow.html").write_text(SLOW_PAGE, encoding="utf-8")
+    (pages / "c-story.html").write_text(STORY.replace("Tuesday", "Friday"), encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    summary = run_batch([pages], out, BatchOptions(page_budget=BUDGET), progress=False)
+    rows = {Path(row["source"]).name: row for row in map(json.loads, out.read_text().splitlines())}
+    assert rows["b-slow.html"]["error"].startswith("time_budget_exceeded: reading this page")
+    assert rows["b-slow.html"]["story_text"] is None
+    assert rows["a-story.html"]["error"] is None and "Tuesday" in rows["a-story.html"]["story_text"]
+    assert rows["c-story.html"]["error"] is None and "Friday" in rows["c-story.html"]["story_text"]
+    assert summary.rows_written == 3
+    # Without a budget the same page is scored: the budget is what refused it.
+    run_batch([pages], tmp_path / "all.jsonl", BatchOptions(), progress=False)
+    assert all(json.loads(line)["error"] is None for line in (tmp_path / "all.jsonl").read_text().splitlines())
+
+
+def test_batch_cli_takes_a_page_budget(tmp_path):
+    from click.testing import CliRunner
+
+    from serving.cli import main
+
+    (tmp_path / "slow.html").write_text(SLOW_PAGE, encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    result = CliRunner().invoke(main, ["batch", str(tmp_path / "slow.html"), "-o", str(out), "--page-budget", "0.5"])
+    assert result.exit_code == 0, result.output
+    assert "time_budget_exceeded" in out.read_text()
+    bad = CliRunner().invoke(main, ["batch", str(tmp_path / "slow.html"), "-o", str(out), "--page-budget", "0"])
+    assert bad.exit_code == 2
+
+
 # ----- the deadline itself ---------------------------------------------------------------------------
 def test_a_stage_is_refused_when_it_may_not_fit_or_the_budget_is_spent():
-    from serving.scoring import BudgetExceeded, Deadline
+    from serving.budget import BudgetExceeded, Deadline
 
     far = Deadline.after(1000.0)
     far.require(999.0, "a stage that fits")
@@ -78,7 +118,7 @@ def test_a_stage_is_refused_when_it_may_not_fit_or_the_budget_is_spent():
 
 def test_scoring_cost_grows_with_blocks_and_text():
     from classifier.blocks import Block
-    from serving.scoring import scoring_seconds
+    from serving.budget import scoring_seconds
 
     few = [Block(index=0, text="short", kind="line")]
     many = [Block(index=i, text="a longer block of text " * 20, kind="line") for i in range(1000)]

@@ -126,8 +126,7 @@ def run_batch(inputs: list[str | Path], output: str | Path, options: BatchOption
 
     model = load_model(options.model_dir)  # fail early (and in this process) on a bad model
     versions = {m: (lm.name, lm.version) for m, lm in model.models.items()}
-    state = RunState(output, {"mode": options.mode, "threshold": options.threshold,
-                              "include_blocks": options.include_blocks, "format": fmt,
+    state = RunState(output, {**options.state(), "format": fmt,
                               "models": {m: list(v) for m, v in sorted(versions.items())}},
                      output.suffix)
     output.parent.mkdir(parents=True, exist_ok=True)

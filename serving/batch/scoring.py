@@ -11,6 +11,7 @@ from typing import Any
 from classifier.api import StoryFilter, detect_mode
 from classifier.errors import InputError
 
+from ..budget import BUDGET_CODE, BudgetExceeded, Deadline, scoring_seconds, staged_blocks
 from .sources import Page
 
 
@@ -22,6 +23,18 @@ class BatchOptions:
     threshold: float | None = None
     model_dir: str | None = None
     include_blocks: bool = False
+    #: Seconds one page may take; a page whose next stage may not fit gets an error row
+    #: (``time_budget_exceeded: ...``) and the worker goes on. None: no budget.
+    page_budget: float | None = None
+
+    def state(self) -> dict[str, Any]:
+        """The options a resumed run must share (the page budget only when set, so runs
+        written before it existed still resume)."""
+        options: dict[str, Any] = {"mode": self.mode, "threshold": self.threshold,
+                                   "include_blocks": self.include_blocks}
+        if self.page_budget is not None:
+            options["page_budget"] = self.page_budget
+        return options
 
 
 def page_mode(page: Page, mode: str) -> str:
@@ -55,11 +68,16 @@ def score_chunk_with(model: StoryFilter, pages: list[Page], options: BatchOption
             rows[i] = error_row(page, page.error or "no page", options.include_blocks)
             continue
         mode = None
+        deadline = Deadline.never() if options.page_budget is None else Deadline.after(options.page_budget)
         try:
             mode = page_mode(page, options.mode)
-            blocks = model.blocks(page.data, mode, page.encoding, page.url)
+            blocks = staged_blocks(model, page.data, mode, deadline, page.encoding, page.url)
+            deadline.require(scoring_seconds(blocks), f"scoring {len(blocks)} blocks")
         except InputError as err:
             rows[i] = error_row(page, str(err), options.include_blocks, mode)
+            continue
+        except BudgetExceeded as err:
+            rows[i] = error_row(page, f"{BUDGET_CODE}: {err}", options.include_blocks, mode)
             continue
         groups[mode].append((i, blocks))
     kept = 0
