@@ -56,10 +56,12 @@ _MAX_OPTIONS = 1000  # per <select>: 1,000 cost lexbor about 4 ms; 40,000 cost 6
 #: with tables: 103 of 1,497 are over; the model costs them about 25 ms each.)
 _FOSTER_MEMORY = 500_000_000  # length x tags: at most about 130 MB
 _FOSTER_TIME = (100_000_000, 2000)  # length x tags over a + b x length: past 0.1 s + 2 s per MB at 1 ns
+
 #: The parser keeps at most 3 alike (same name and attributes) active formatting elements
 #: and re-opens them before text and most tags: (3 per name and attributes of the formatting
-#: tags not closed at once) x tags above this runs the model, which counts them.
-_SCAN_REOPEN = 300_000
+#: tags not closed at once) x tags above this runs the model, which counts them. (At 289,000,
+#: 9.6 KB of unclosed <strike a0>... before <p>x cost 0.2 s and built 6 MB of markup.)
+_SCAN_REOPEN = 100_000
 #: Elements the parser may re-open on one page before it is refused (about 35 MB, 0.05 s
 #: to parse, 0.15 s to segment; real pages: at most 102 on wcxb-dev). A small page gets
 #: fewer (a free share plus one per two bytes), so its cost stays near 0.1 s + 2 s per MB.
