@@ -5,6 +5,26 @@ One type serves HTML and text mode; text mode leaves the DOM fields empty.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
+
+
+class Shape(NamedTuple):
+    """Where a block sits in the page's structure, for rendering it as markdown or text.
+
+    The numbers are ids of DOM elements (as in ``Block.ancestors``): blocks with the same
+    ``row`` are cells of one table row, blocks with the same ``item`` belong to one list item.
+    The walk works a shape out once per element, so scoring pays next to nothing for it.
+    """
+
+    tag: str  # the block element that holds the text: p, h2, li, td, pre...
+    level: int = 0  # 1-6 inside <h1>-<h6>, else 0
+    list_depth: int = 0  # how many lists (ul, ol, menu, dir) hold the block
+    ordered: bool = False  # the innermost list is an <ol>
+    item: int = -1  # id of the innermost <li>, -1 outside one
+    row: int = -1  # id of the innermost table row, -1 outside a table
+    cell: int = -1  # id of the innermost table cell
+    header: bool = False  # a header cell (<th>, or a cell inside <thead>)
+    pre: bool = False  # inside <pre>: ``Block.raw`` holds the text as written
 
 
 @dataclass(slots=True)
@@ -27,6 +47,12 @@ class Block:
     #: Ids of the DOM elements around the block, outermost first, ending with ``container``
     #: (empty in text mode): where on the page the block lives, for finding the story's region.
     ancestors: tuple[int, ...] = ()
+    #: Structure for rendering (HTML mode only): heading level, list, table and <pre> shape.
+    shape: Shape | None = None
+    #: The text of a <pre> block with its line breaks and indentation kept; None elsewhere.
+    raw: str | None = None
+    #: ``(link text, href)`` of the links in the block, in reading order (HTML mode only).
+    links: tuple[tuple[str, str], ...] = ()
 
     @property
     def link_share(self) -> float:

@@ -2,8 +2,10 @@
 
 A block is the text between two block-level boundaries: entering or leaving a
 block-level element (``p``, ``div``, ``li``, ``h2``, ``td``...) or a ``<br>``.
-Inline elements (``a``, ``span``, ``b``...) stay inside the block; their link
-text is counted for the link share. The walk keeps an explicit stack instead of
+Inline elements (``a``, ``span``, ``b``...) stay inside the block and add no space
+of their own: a block's text is its text nodes as written, joined as they stand
+("H<sub>2</sub>O" is "H2O", a drop cap joins its word), with runs of whitespace
+collapsed and soft hyphens dropped. Link text is counted for the link share. The walk keeps an explicit stack instead of
 recursing, so a deep page costs time, not the Python stack.
 
 Before parsing, :func:`guard_markup` (:mod:`classifier.guard`) bounds what the parser is
@@ -17,7 +19,7 @@ import re
 
 from selectolax.lexbor import LexborHTMLParser
 
-from .blocks import Block
+from .blocks import Block, Shape
 from .decoding import decode_for_parser
 from .guard import guard_markup
 from .limits import DEFAULT_LIMITS, Limits, collapse_whitespace
@@ -40,6 +42,11 @@ _KIND = {"p": "paragraph", "h1": "heading", "h2": "heading", "h3": "heading", "h
          "blockquote": "quote", "figcaption": "caption", "caption": "caption",
          "summary": "block", "label": "label", "option": "label", "legend": "label"}
 _HEADINGS = frozenset("h1 h2 h3 h4 h5 h6".split())
+_SOFT_HYPHEN = "\u00ad"
+_LIST_TAGS = frozenset("ul ol menu dir".split())
+_CELL_TAGS = frozenset(("td", "th"))
+_OWN_ID = -2  # in a shared Shape: "the id of the element the block is cut in"
+_SHAPE_TAGS = _HEADINGS | _LIST_TAGS | frozenset("li table tr td th thead pre".split())
 _LISTS = frozenset("ul ol li dl menu".split())
 _ARTICLE = frozenset("article main".split())
 _MAIN_WORDS = frozenset(("main_content", "articlebody"))
@@ -140,15 +147,16 @@ def _owner_suffix(tag: str, words: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def segment_html(html: str | bytes, limits: Limits = DEFAULT_LIMITS, *,
-                 encoding: str | None = None) -> list[Block]:
+                 encoding: str | None = None, links: bool = False) -> list[Block]:
     """Cut an HTML document into blocks in reading order.
 
     ``bytes`` are decoded first (see :mod:`classifier.decoding`; ``encoding`` is the
     transport charset, if known); UTF-8 bytes go to the parser as they are, which
     saves a copy. The markup is bounded by :func:`guard_markup` before it is parsed.
-    Raises :class:`InputError` for binary bytes.
+    Raises :class:`InputError` for binary bytes. ``links=True`` also records each block's
+    links (``Block.links``) for rendering; scoring does not need them.
     """
-    return segment_tree(parse_html(html, limits, encoding=encoding), limits)
+    return segment_tree(parse_html(html, limits, encoding=encoding), limits, links=links)
 
 
 def parse_html(html: str | bytes, limits: Limits = DEFAULT_LIMITS, *,
@@ -160,12 +168,12 @@ def parse_html(html: str | bytes, limits: Limits = DEFAULT_LIMITS, *,
     return LexborHTMLParser(guard_markup(html, limits))
 
 
-def segment_tree(tree: LexborHTMLParser, limits: Limits = DEFAULT_LIMITS) -> list[Block]:
+def segment_tree(tree: LexborHTMLParser, limits: Limits = DEFAULT_LIMITS, *, links: bool = False) -> list[Block]:
     """The blocks of an already parsed page (:func:`parse_html`), in reading order."""
     start = tree.body or tree.root
     if start is None:
         return []
-    return _walk(start, limits)
+    return _walk(start, limits, links)
 
 
 # ----- the walk ----------------------------------------------------------------------------
@@ -173,7 +181,9 @@ def segment_tree(tree: LexborHTMLParser, limits: Limits = DEFAULT_LIMITS) -> lis
 # _IN_* bits are inherited: an open element's flags are its parent's plus its own, so the
 # flags of the innermost one say whether the walk is inside a heading, a link...
 _IN_HEADING, _IN_LIST, _IN_TABLE, _IN_LINK, _IN_ARTICLE = 1, 2, 4, 8, 16
-_INHERITED = _IN_HEADING | _IN_LIST | _IN_TABLE | _IN_LINK | _IN_ARTICLE
+_IN_PRE = 512
+_INHERITED = _IN_HEADING | _IN_LIST | _IN_TABLE | _IN_LINK | _IN_ARTICLE | _IN_PRE
+_SHAPED = _IN_HEADING | _IN_LIST | _IN_TABLE | _IN_PRE  # a block inside these gets a worked-out Shape
 _BLOCK = 32  # a block-level element: entering or leaving it ends the current block
 _BREAK = 64  # <br>, <hr>: ends the current block; what it holds is not read
 _SKIP = 128  # not read at all: comments, <script>, <svg>...
@@ -201,6 +211,8 @@ def _tag_code(tag: str | None) -> int:
         code |= _IN_TABLE
     elif tag == "a":
         code |= _IN_LINK
+    elif tag == "pre":
+        code |= _IN_PRE
     if tag in _ARTICLE:
         code |= _IN_ARTICLE
     elif tag == "div" or tag == "section":
@@ -263,7 +275,8 @@ def _extend_window(window: tuple, desc: tuple[str, tuple[str, ...]]) -> tuple:
 
 def _block_context(stack: list[list]) -> tuple:
     """The Block fields of a block cut with this stack, except index, text and link_chars:
-    ``(kind, path, dom_tokens, container, depth, heading, in_list, in_table, in_article, ancestors)``.
+    ``(kind, path, dom_tokens, container, depth, heading, in_list, in_table, in_article, ancestors,
+    shape)``.
 
     Siblings with the same tag, description, blockness and flags (the paragraphs of a
     story, the items of a menu) get the same fields, so each takes them from its parent's
@@ -289,37 +302,137 @@ def _block_context(stack: list[list]) -> tuple:
     context = (_KIND.get(tag, "block"), window[3], window[2] + _owner_suffix(tag, owner[5][1]),
                stack[owner_i - 1][3] if owner_i > 0 else -1, len(stack), (flags & _IN_HEADING) != 0,
                (flags & _IN_LIST) != 0, (flags & _IN_TABLE) != 0, (flags & _IN_ARTICLE) != 0,
-               tuple([frame[3] for frame in stack[:owner_i]]))
+               tuple([frame[3] for frame in stack[:owner_i]]),
+               _shape(stack, tag) if flags & _SHAPED else _plain_shape(tag))
     if parent is not None:
         parent[8] = (top[1], top[2], flags, desc, window, context)
     return context
 
 
-def _cut_block(blocks: list[Block], parts: list[str], full: bool, link_chars: int, stack: list[list],
-               max_chars: int) -> None:
-    """Turn the collected text into a block and empty ``parts``.
+_plain_shapes: dict[str, Shape] = {}
 
-    ``parts`` only ever holds texts with a non-space character, so the block is never empty.
+
+def _plain_shape(tag: str) -> Shape:
+    """The Shape of a block outside headings, lists, tables and <pre>: its tag alone."""
+    shape = _plain_shapes.get(tag)
+    if shape is None:
+        shape = _plain_shapes[tag] = Shape(tag)
+    return shape
+
+
+def _shape(stack: list[list], owner_tag: str) -> Shape:
+    """The structure around the innermost open element: heading level, list, table, <pre>.
+
+    The shape is shared by siblings (see _block_context), so the innermost element's own id
+    is left as _OWN_ID, and _cut_block puts in the id of the element the block is cut in.
     """
+    level = list_depth = 0
+    ordered = header = pre = False
+    item = row = cell = -1
+    top = stack[-1]
+    for frame in stack:
+        tag = frame[1]
+        if tag not in _SHAPE_TAGS:
+            continue
+        if tag in _HEADINGS:
+            level = int(tag[1])
+        elif tag in _LIST_TAGS:
+            list_depth += 1
+            ordered = tag == "ol"
+        elif tag == "li":
+            item = frame[3] if frame is not top else _OWN_ID
+        elif tag == "table":
+            row = cell = -1
+            header = False
+        elif tag == "tr":
+            row = frame[3] if frame is not top else _OWN_ID
+        elif tag in _CELL_TAGS:
+            cell = frame[3] if frame is not top else _OWN_ID
+            header = header or tag == "th"
+        elif tag == "thead":
+            header = True
+        elif tag == "pre":
+            pre = True
+    return Shape(owner_tag, level, list_depth, ordered, item, row, cell, header, pre)
+
+
+def _own_ids(shape: Shape, own: int) -> Shape:
+    """``shape`` with _OWN_ID replaced by ``own``, the id of the element a block is cut in."""
+    if shape.item == _OWN_ID or shape.row == _OWN_ID or shape.cell == _OWN_ID:
+        shape = shape._replace(**{name: own for name in ("item", "row", "cell") if getattr(shape, name) == _OWN_ID})
+    return shape
+
+
+def _cut_block(blocks: list[Block], parts: list[str], full: bool, link_chars: int, stack: list[list],
+               max_chars: int, links: list | None) -> None:
+    """Turn the collected text into a block and empty ``parts`` (and ``links``).
+
+    ``parts`` holds the block's text nodes as written (whitespace-only ones only after a
+    text with a non-space character), so the block is never empty; they are joined with
+    nothing between them, as a browser shows inline elements.
+    """
+    raw = None
     if full:  # already collapsed and cut by the compaction in _walk
         text = parts[0]
     else:
-        text = " ".join(parts)
+        text = "".join(parts)
+        if _SOFT_HYPHEN in text:
+            text = text.replace(_SOFT_HYPHEN, "")
+        joined = text
         text = " ".join(text.split()) if len(text) <= max_chars else collapse_whitespace(text, max_chars)
     parts.clear()
     top = stack[-1]
     context = top[7]
     if context is None:
         context = top[7] = _block_context(stack)
-    kind, path, tokens, container, depth, heading, in_list, in_table, in_article, ancestors = context
-    blocks.append(Block(len(blocks), text, kind, path, tokens, container, link_chars, depth,
-                        heading, in_list, in_table, in_article, ancestors=ancestors))
+    kind, path, tokens, container, depth, heading, in_list, in_table, in_article, ancestors, shape = context
+    if not text:  # only soft hyphens
+        if links:
+            links.clear()
+        return
+    if shape.pre or shape.list_depth or shape.row != -1:  # the own-id fields are -1 elsewhere
+        shape = _own_ids(shape, top[3])
+    if shape.pre and not full:
+        raw = joined.strip("\n").rstrip()
+    block = Block(len(blocks), text, kind, path, tokens, container, link_chars, depth,
+                  heading, in_list, in_table, in_article, ancestors=ancestors, shape=shape, raw=raw)
+    if links:
+        block.links = _block_links(links)
+        links.clear()
+    blocks.append(block)
 
 
-def _walk(start, limits: Limits) -> list[Block]:
+def _block_links(links: list) -> tuple[tuple[str, str], ...]:
+    """``(text, href)`` per link from the walk's ``(link element id, href, text node)`` triples."""
+    grouped: dict[int, list] = {}
+    for serial, href, text in links:
+        known = grouped.get(serial)
+        if known is None:
+            grouped[serial] = [href, text]
+        else:
+            known[1] += text
+    out = []
+    for href, text in grouped.values():
+        anchor = " ".join(text.replace(_SOFT_HYPHEN, "").split())
+        if anchor and href:
+            out.append((anchor, href))
+    return tuple(out)
+
+
+def _link_of(stack: list[list]) -> tuple[int, str]:
+    """The id and href of the innermost open <a>."""
+    for i in range(len(stack) - 1, 0, -1):
+        frame = stack[i]
+        if frame[1] == "a":
+            return frame[3], (frame[0].attrs.get("href") or "").strip()
+    return -1, ""
+
+
+def _walk(start, limits: Limits, with_links: bool = False) -> list[Block]:
     """The blocks under ``start``, in one pass over the DOM with an explicit stack."""
     blocks: list[Block] = []
     parts: list[str] = []  # the texts of the block being collected
+    links: list | None = [] if with_links else None  # (link element id, href, text) of its link texts
     parts_len = 0
     full = False  # the current block already holds max_block_chars characters
     link_chars = 0
@@ -343,7 +456,7 @@ def _walk(start, limits: Limits) -> list[Block]:
                 break
             frame = stack[-1]
             if parts and frame[2]:
-                _cut_block(blocks, parts, full, link_chars, stack, max_chars)
+                _cut_block(blocks, parts, full, link_chars, stack, max_chars, links)
                 if len(blocks) >= max_blocks:
                     return blocks
                 parts_len = link_chars = 0
@@ -357,16 +470,23 @@ def _walk(start, limits: Limits) -> list[Block]:
             break
         tag_id = cur.tag_id
         if tag_id == text_id:
-            if not cur.is_empty_text_node:
+            if cur.is_empty_text_node:  # whitespace only: a space between inline elements
+                if parts and not full:
+                    text = cur.text_content if flags & _IN_PRE else " "
+                    parts.append(text)
+                    parts_len += len(text)
+            else:
                 text = cur.text_content
                 if text and not text.isspace():
                     if flags & _IN_LINK:
                         link_chars += len(text.strip())
+                        if links is not None and not full:
+                            links.append((*_link_of(stack), text))
                     if not full:
                         parts.append(text)
                         parts_len += len(text)
                         if parts_len > compact_at:  # a huge block: keep only what it may hold
-                            kept = collapse_whitespace(" ".join(parts), max_chars)
+                            kept = collapse_whitespace("".join(parts).replace(_SOFT_HYPHEN, ""), max_chars)
                             parts[:] = [kept]
                             parts_len = len(kept)
                             full = parts_len >= max_chars
@@ -380,7 +500,7 @@ def _walk(start, limits: Limits) -> list[Block]:
         child = None if code & (_SKIP | _BREAK) else cur.first_child
         if child is None:  # skipped, a <br>/<hr>, or empty: a break or an empty block element ends the block
             if parts and (code & _BREAK or code & (_BLOCK | _SKIP) == _BLOCK):
-                _cut_block(blocks, parts, full, link_chars, stack, max_chars)
+                _cut_block(blocks, parts, full, link_chars, stack, max_chars, links)
                 if len(blocks) >= max_blocks:
                     return blocks
                 parts_len = link_chars = 0
@@ -394,7 +514,7 @@ def _walk(start, limits: Limits) -> list[Block]:
         else:
             is_block = (code & _BLOCK) != 0
             if is_block and parts:
-                _cut_block(blocks, parts, full, link_chars, stack, max_chars)
+                _cut_block(blocks, parts, full, link_chars, stack, max_chars, links)
                 if len(blocks) >= max_blocks:
                     return blocks
                 parts_len = link_chars = 0
@@ -408,5 +528,5 @@ def _walk(start, limits: Limits) -> list[Block]:
         stack.append(frame)
         cur = child
     if parts:
-        _cut_block(blocks, parts, full, link_chars, stack, max_chars)
+        _cut_block(blocks, parts, full, link_chars, stack, max_chars, links)
     return blocks

@@ -39,10 +39,11 @@ def test_block_elements_cut_blocks_and_inline_ones_do_not():
     assert texts(html) == ["Intro bold and a link", "First para", "tail"]
 
 
-def test_text_nodes_are_joined_with_a_space():
-    # <a>Home</a><a>News</a> must not glue into one word, so a space also lands before
-    # punctuation that follows an inline element.
-    assert texts("<p><a>Home</a><a>News</a></p><p><b>Bold</b>.</p>") == ["Home News", "Bold ."]
+def test_inline_elements_add_no_space():
+    # inline elements join as a browser shows them: only whitespace written between them
+    # becomes a space, so punctuation after an inline element stays on its word.
+    assert texts("<p><a>Home</a><a>News</a></p><p><b>Bold</b>.</p>") == ["HomeNews", "Bold."]
+    assert texts("<p><a>Home</a> <a>News</a></p>") == ["Home News"]
 
 
 def test_br_and_hr_split_a_block():

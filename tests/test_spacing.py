@@ -1,0 +1,62 @@
+"""Block text as written: inline elements add no space; block boundaries and <br> do."""
+from __future__ import annotations
+
+from classifier.html_segmenter import segment_html
+
+
+def texts(html: str) -> list[str]:
+    return [block.text for block in segment_html(html)]
+
+
+def test_inline_elements_add_no_space() -> None:
+    assert texts("<p>un<b>believ</b><i>able</i> news</p>") == ["unbelievable news"]
+
+
+def test_whitespace_between_inline_elements_is_one_space() -> None:
+    assert texts("<p><a>Home</a>\n   <a>News</a></p>") == ["Home News"]
+
+
+def test_punctuation_joins_the_word_before_it() -> None:
+    assert texts("<p>Tagged <a>lido</a>, <a>Brookside Park</a>.</p>") == ["Tagged lido, Brookside Park."]
+
+
+def test_block_boundaries_and_br_separate() -> None:
+    assert texts("<div>one<p>two</p>three<br>four</div>") == ["one", "two", "three", "four"]
+
+
+def test_soft_hyphens_vanish() -> None:
+    assert texts("<p>news\u00adpaper</p>") == ["newspaper"]
+    assert texts("<p>news&shy;paper</p>") == ["newspaper"]
+
+
+def test_wbr_vanishes() -> None:
+    assert texts("<p>super<wbr>cali<wbr>fragilistic</p>") == ["supercalifragilistic"]
+
+
+def test_a_block_of_only_soft_hyphens_is_no_block() -> None:
+    assert texts("<p>\u00ad</p><p>kept</p>") == ["kept"]
+
+
+def test_drop_cap_joins_its_word() -> None:
+    html = '<p><span class="dropcap">O</span>nce upon a time</p>'
+    assert texts(html) == ["Once upon a time"]
+
+
+def test_sub_and_sup_join() -> None:
+    assert texts("<p>H<sub>2</sub>O and E = mc<sup>2</sup></p>") == ["H2O and E = mc2"]
+
+
+def test_cjk_text_gets_no_spaces() -> None:
+    html = "<p>東京の<a href='/x'>天気</a>は<b>晴れ</b>です。</p><p>今日は<span>良い</span>日</p>"
+    assert texts(html) == ["東京の天気は晴れです。", "今日は良い日"]
+
+
+def test_story_text_uses_the_same_spacing() -> None:
+    from classifier import load_model
+
+    sf = load_model()
+    result = sf.filter_html(
+        "<html><body><article><h1>Water</h1><p>Water is H<sub>2</sub>O. "
+        + "It is everywhere on the planet and in every living cell, said the chemist. " * 5
+        + "</p></article></body></html>")
+    assert "H2O" in result.story_text
