@@ -13,7 +13,8 @@ class Shape(NamedTuple):
 
     The numbers are ids of DOM elements (as in ``Block.ancestors``): blocks with the same
     ``row`` are cells of one table row, blocks with the same ``item`` belong to one list item.
-    The walk works a shape out once per element, so scoring pays next to nothing for it.
+    Only ``segment_html(..., structure=True)`` works the whole shape out; scoring does not
+    ask for it, and its blocks carry a shape with the tag alone.
     """
 
     tag: str  # the block element that holds the text: p, h2, li, td, pre...

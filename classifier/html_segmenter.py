@@ -147,16 +147,18 @@ def _owner_suffix(tag: str, words: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def segment_html(html: str | bytes, limits: Limits = DEFAULT_LIMITS, *,
-                 encoding: str | None = None, links: bool = False) -> list[Block]:
+                 encoding: str | None = None, structure: bool = False) -> list[Block]:
     """Cut an HTML document into blocks in reading order.
 
     ``bytes`` are decoded first (see :mod:`classifier.decoding`; ``encoding`` is the
     transport charset, if known); UTF-8 bytes go to the parser as they are, which
     saves a copy. The markup is bounded by :func:`guard_markup` before it is parsed.
-    Raises :class:`InputError` for binary bytes. ``links=True`` also records each block's
-    links (``Block.links``) for rendering; scoring does not need them.
+    Raises :class:`InputError` for binary bytes. ``structure=True`` also works out what
+    rendering needs: each block's full ``Block.shape`` (heading level, list, table, <pre>),
+    ``Block.raw`` and ``Block.links``. Scoring does not need them and gets only the tag
+    in ``shape``, which keeps the walk as fast as before.
     """
-    return segment_tree(parse_html(html, limits, encoding=encoding), limits, links=links)
+    return segment_tree(parse_html(html, limits, encoding=encoding), limits, structure=structure)
 
 
 def parse_html(html: str | bytes, limits: Limits = DEFAULT_LIMITS, *,
@@ -168,12 +170,13 @@ def parse_html(html: str | bytes, limits: Limits = DEFAULT_LIMITS, *,
     return LexborHTMLParser(guard_markup(html, limits))
 
 
-def segment_tree(tree: LexborHTMLParser, limits: Limits = DEFAULT_LIMITS, *, links: bool = False) -> list[Block]:
+def segment_tree(tree: LexborHTMLParser, limits: Limits = DEFAULT_LIMITS, *,
+                 structure: bool = False) -> list[Block]:
     """The blocks of an already parsed page (:func:`parse_html`), in reading order."""
     start = tree.body or tree.root
     if start is None:
         return []
-    return _walk(start, limits, links)
+    return _walk(start, limits, structure)
 
 
 # ----- the walk ----------------------------------------------------------------------------
@@ -273,7 +276,7 @@ def _extend_window(window: tuple, desc: tuple[str, tuple[str, ...]]) -> tuple:
     return labels, words, flat, path
 
 
-def _block_context(stack: list[list]) -> tuple:
+def _block_context(stack: list[list], structure: bool) -> tuple:
     """The Block fields of a block cut with this stack, except index, text and link_chars:
     ``(kind, path, dom_tokens, container, depth, heading, in_list, in_table, in_article, ancestors,
     shape)``.
@@ -303,7 +306,7 @@ def _block_context(stack: list[list]) -> tuple:
                stack[owner_i - 1][3] if owner_i > 0 else -1, len(stack), (flags & _IN_HEADING) != 0,
                (flags & _IN_LIST) != 0, (flags & _IN_TABLE) != 0, (flags & _IN_ARTICLE) != 0,
                tuple([frame[3] for frame in stack[:owner_i]]),
-               _shape(stack, tag) if flags & _SHAPED else _plain_shape(tag))
+               _shape(stack, tag) if structure and flags & _SHAPED else _plain_shape(tag))
     if parent is not None:
         parent[8] = (top[1], top[2], flags, desc, window, context)
     return context
@@ -384,7 +387,7 @@ def _cut_block(blocks: list[Block], parts: list[str], full: bool, link_chars: in
     top = stack[-1]
     context = top[7]
     if context is None:
-        context = top[7] = _block_context(stack)
+        context = top[7] = _block_context(stack, links is not None)
     kind, path, tokens, container, depth, heading, in_list, in_table, in_article, ancestors, shape = context
     if not text:  # only soft hyphens
         if links:
@@ -396,7 +399,7 @@ def _cut_block(blocks: list[Block], parts: list[str], full: bool, link_chars: in
         raw = joined.strip("\n").rstrip()
     block = Block(len(blocks), text, kind, path, tokens, container, link_chars, depth,
                   heading, in_list, in_table, in_article, ancestors=ancestors, shape=shape, raw=raw)
-    if links:
+    if links:  # a list only when the walk records structure
         block.links = _block_links(links)
         links.clear()
     blocks.append(block)
@@ -428,11 +431,12 @@ def _link_of(stack: list[list]) -> tuple[int, str]:
     return -1, ""
 
 
-def _walk(start, limits: Limits, with_links: bool = False) -> list[Block]:
+def _walk(start, limits: Limits, structure: bool = False) -> list[Block]:
     """The blocks under ``start``, in one pass over the DOM with an explicit stack."""
     blocks: list[Block] = []
     parts: list[str] = []  # the texts of the block being collected
-    links: list | None = [] if with_links else None  # (link element id, href, text) of its link texts
+    # (link element id, href, text) of the block's link texts; None: structure not recorded
+    links: list | None = [] if structure else None
     parts_len = 0
     full = False  # the current block already holds max_block_chars characters
     link_chars = 0

@@ -60,3 +60,19 @@ def test_story_text_uses_the_same_spacing() -> None:
         + "It is everywhere on the planet and in every living cell, said the chemist. " * 5
         + "</p></article></body></html>")
     assert "H2O" in result.story_text
+
+
+def test_structure_is_recorded_only_when_asked() -> None:
+    html = ("<h2>Part</h2><ol><li>one <a href='/a'>link</a></li></ol>"
+            "<table><tr><th>k</th><td>v</td></tr></table><pre>  a\n    b</pre>")
+    plain = segment_html(html)
+    shaped = segment_html(html, structure=True)
+    assert [b.text for b in plain] == [b.text for b in shaped]
+    assert [b.shape.tag for b in plain] == [b.shape.tag for b in shaped] == ["h2", "li", "th", "td", "pre"]
+    assert plain[0].shape.level == 0 and plain[1].links == () and plain[4].raw is None
+    heading, item, key, value, code = shaped
+    assert heading.shape.level == 2
+    assert item.shape.list_depth == 1 and item.shape.ordered and item.shape.item != -1
+    assert item.links == (("link", "/a"),)
+    assert key.shape.header and not value.shape.header and key.shape.row == value.shape.row != -1
+    assert code.shape.pre and code.raw == "  a\n    b" and code.text == "a b"
