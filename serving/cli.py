@@ -281,6 +281,11 @@ def evaluate(corpus: tuple[Path, ...], model_dir: Path | None, mode: str, cv_fol
 @click.option("--max-in-flight", type=click.IntRange(1), default=None,
               help="Scoring requests one worker holds at once; more get 429  [default: 64; "
                    "env STORYFILTER_MAX_IN_FLIGHT]")
+@click.option("--max-connections", type=click.IntRange(1), default=None,
+              help="Open connections one worker serves; a request on one more gets 503  [default: 1000; "
+                   "env STORYFILTER_MAX_CONNECTIONS]")
+@click.option("--keep-alive", type=click.IntRange(1, 3600), default=None,
+              help="Seconds an idle keep-alive connection stays open  [default: 5; env STORYFILTER_KEEP_ALIVE]")
 @click.option("--threads", type=click.IntRange(1, 256), default=None,
               help="Threads scoring requests in one worker  [default: 4; env STORYFILTER_THREADS]")
 @click.option("--workers", type=click.IntRange(1, 64), default=None,
@@ -292,7 +297,8 @@ def evaluate(corpus: tuple[Path, ...], model_dir: Path | None, mode: str, cv_fol
               default="info", show_default=True)
 def serve(host: str | None, port: int | None, model_dir: Path | None, api_key: str | None,
           max_body_bytes: int | None, max_batch: int | None, max_blocks: int | None,
-          time_budget: float | None, max_in_flight: int | None, threads: int | None, workers: int | None,
+          time_budget: float | None, max_in_flight: int | None, max_connections: int | None,
+          keep_alive: int | None, threads: int | None, workers: int | None,
           feedback_db: str | None,
           log_level: str) -> None:
     """Run the HTTP scoring service (flags win over STORYFILTER_* variables)."""
@@ -307,7 +313,8 @@ def serve(host: str | None, port: int | None, model_dir: Path | None, api_key: s
     try:
         settings = Settings.from_env(model_dir=model_dir, host=host, port=port, api_key=api_key,
                                      max_body_bytes=max_body_bytes, max_batch=max_batch, max_blocks=max_blocks,
-                                     time_budget=time_budget, max_in_flight=max_in_flight, threads=threads,
+                                     time_budget=time_budget, max_in_flight=max_in_flight,
+                                     max_connections=max_connections, keep_alive=keep_alive, threads=threads,
                                      workers=workers,
                                      feedback_db=feedback_db)
     except ValidationError as err:
@@ -322,7 +329,11 @@ def serve(host: str | None, port: int | None, model_dir: Path | None, api_key: s
     with _run_dir(settings.workers) as run_dir:
         config = uvicorn.Config("serving.app:app_from_env", factory=True, host=settings.host, port=settings.port,
                                 workers=settings.workers, log_level=log_level, server_header=False,
-                                http=best_protocol())
+                                http=best_protocol(),
+                                # uvicorn answers 503 once the open connections reach its limit, the
+                                # asking one included: one more than ours serves max_connections.
+                                limit_concurrency=settings.max_connections + 1,
+                                timeout_keep_alive=settings.keep_alive)
         run(config, run_dir)
 
 

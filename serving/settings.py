@@ -34,6 +34,9 @@ class Settings(BaseModel):
     time_budget: float = Field(30.0, gt=0, description="Seconds one request may spend; a page or stage that may "
                                "not fit in what is left is answered 503 time_budget_exceeded.")
     max_in_flight: int = Field(64, ge=1, description="Scoring requests one worker holds at once; more get 429.")
+    max_connections: int = Field(1000, ge=1, description="Open connections one worker serves at once; a request "
+                                 "on one more is answered 503 and its connection closed.")
+    keep_alive: int = Field(5, ge=1, le=3600, description="Seconds an idle keep-alive connection stays open.")
     threads: int = Field(4, ge=1, le=256, description="Threads that score requests in one worker; the others "
                                                       "wait their turn (scoring holds the GIL).")
     api_key: SecretStr | None = Field(None, description="If set, /v1/* requires it in the X-API-Key header.")
