@@ -43,6 +43,7 @@ from tqdm import tqdm  # noqa: E402
 
 from bench.peers import (KEEP_EVERYTHING, KEEP_EVERYTHING_PEERS, PEERS, Extract, Peer,  # noqa: E402
                          quiet_peer_logs, version_of)
+from bench.teaser_leak import teaser_chars_leaked  # noqa: E402
 import classifier as storyfilter_package  # noqa: E402
 from classifier import __version__ as storyfilter_version  # noqa: E402
 from classifier.api import LoadedModel, StoryFilter, default_model_path, load_model_directory  # noqa: E402
@@ -271,15 +272,26 @@ def run_pages(inputs: Sequence[Any], ids: Sequence[str], extract_for: Callable[[
     return run
 
 
+def teaser_texts(examples: Examples, i: int) -> list[str]:
+    """Texts of page ``i``'s teaser blocks, as ``training.teasers.teaser_mask`` marked them."""
+    mask = examples.teasers[i] if i < len(examples.teasers) else []
+    return [b.text for b, teaser in zip(examples.pages[i], mask) if teaser]
+
+
 def raw_bytes(source: Any) -> bytes:
     html = source.html
     return html if isinstance(html, bytes) else html.encode("utf-8")
 
 
-def score_texts(sources: Sequence[Any], texts: Sequence[str]) -> list[PageScore]:
-    return [score_page(page_id=s.id, page_type=s.page_type, predicted_text=t, gold_text=s.main_text,
-                       with_snippets=s.with_snippets, without_snippets=s.without_snippets)
-            for s, t in zip(sources, texts)]
+def score_texts(sources: Sequence[Any], texts: Sequence[str], teasers: Sequence[Sequence[str]]) -> list[PageScore]:
+    """Page scores of one system's texts; ``teasers`` holds each page's teaser-block texts (bench.teaser_leak)."""
+    scores = []
+    for s, t, page_teasers in zip(sources, texts, teasers):
+        leaked, total = teaser_chars_leaked(page_teasers, t)
+        scores.append(score_page(page_id=s.id, page_type=s.page_type, predicted_text=t, gold_text=s.main_text,
+                                 with_snippets=s.with_snippets, without_snippets=s.without_snippets,
+                                 teaser_chars_total=total, teaser_chars_kept=leaked))
+    return scores
 
 
 def percentile(values: Sequence[float], q: float) -> float:
@@ -295,8 +307,8 @@ def timing(seconds: Sequence[float]) -> dict[str, float | None]:
             "mean_ms": round(statistics.mean(seconds) * 1000, 3), "total_s": round(sum(seconds), 2)}
 
 
-def run_result(sources: Sequence[Any], run: Run) -> dict[str, Any]:
-    return {"status": "scored", "summary": summarize(score_texts(sources, run.texts)),
+def run_result(sources: Sequence[Any], run: Run, teasers: Sequence[Sequence[str]]) -> dict[str, Any]:
+    return {"status": "scored", "summary": summarize(score_texts(sources, run.texts, teasers)),
             "timing": timing(run.seconds), "errors": len(run.errors),
             "empty_outputs": sum(1 for t in run.texts if not t.strip()),
             "error_examples": [{"page": p, "error": e} for p, e in run.errors[:ERRORS_KEPT]]}
@@ -314,6 +326,7 @@ class Bench:
     index: list[int]  # example indices of the pages scored
     sources: list[Any]
     inputs: list[bytes]
+    teasers: list[list[str]]  # texts of each scored page's teaser blocks (training.teasers)
     results: dict[str, dict[str, Any]] = field(default_factory=dict)
     outputs: dict[str, list[str]] = field(default_factory=dict)
 
@@ -331,7 +344,7 @@ def also_thresholds(bench: Bench, blocks: list[list[Any]], default: float) -> No
         texts = ["\n\n".join(b.text for b in page if b.score >= t) for page in blocks]
         main = bench.results[STORYFILTER]
         bench.results[f"{STORYFILTER} @ {t:g}"] = {
-            "status": "scored", "summary": summarize(score_texts(bench.sources, texts)),
+            "status": "scored", "summary": summarize(score_texts(bench.sources, texts, bench.teasers)),
             "timing": main["timing"], "errors": 0, "empty_outputs": sum(1 for t_ in texts if not t_.strip()),
             "error_examples": [], "version": storyfilter_version, "threshold": t,
             "call": f"as storyfilter, keeping blocks with P(story) >= {t:g} instead of {default:g}"}
@@ -355,13 +368,34 @@ def run_storyfilter(bench: Bench) -> None:
     run = run_pages(bench.inputs, [s.id for s in bench.sources], extract_for, STORYFILTER)
     bench.outputs[STORYFILTER] = run.texts
     bench.results[STORYFILTER] = {
-        **run_result(bench.sources, run), "version": storyfilter_version,
+        **run_result(bench.sources, run, bench.teasers), "version": storyfilter_version,
         "call": "StoryFilter.filter_html(page_bytes).story_text, fold model (out of fold)",
         "threshold": threshold, "threshold_from": f"artifacts/html/manifest.json (shipped model {shipped})",
         "folds": len(models.filters), "fold_models_from_cache": models.from_cache,
         "training_seconds": models.training_seconds, "cache_key": models.key}
     if len(scored_blocks) == len(bench.inputs):  # no page raised
+        bench.results[STORYFILTER]["teaser_leak_by_blocks"] = teaser_leak_by_blocks(bench, scored_blocks)
         also_thresholds(bench, scored_blocks, threshold)
+
+
+def teaser_leak_by_blocks(bench: Bench, scored_blocks: Sequence[Sequence[Any]]) -> dict[str, Any]:
+    """storyfilter's block-exact teaser leak (which teaser blocks it labelled story), to check the text rule.
+
+    Counted on the pages whose ``filter_html`` blocks are the blocks the teaser mask was made on.
+    """
+    kept = total = aligned = 0
+    for j, result_blocks in enumerate(scored_blocks):
+        i = bench.index[j]
+        blocks, mask = bench.html.pages[i], bench.html.teasers[i] if i < len(bench.html.teasers) else []
+        if len(result_blocks) != len(blocks) or any(r.text != b.text for r, b in zip(result_blocks, blocks)):
+            continue
+        aligned += 1
+        for r, b, teaser in zip(result_blocks, blocks, mask):
+            if teaser:
+                total += len(b.text)
+                kept += len(b.text) if r.label == "story" else 0
+    return {"pages_aligned": aligned, "teaser_chars_kept": kept, "teaser_chars_total": total,
+            "teaser_leak": round(kept / total, 4) if total else None}
 
 
 def keep_everything_peer() -> tuple[Peer, Extract]:
@@ -387,7 +421,7 @@ def run_peer(bench: Bench, name: str) -> None:
             return
     run = run_pages(bench.inputs, [s.id for s in bench.sources], lambda _: extract, name)
     bench.outputs[name] = run.texts
-    bench.results[name] = {**run_result(bench.sources, run), "version": version_of(peer.distribution),
+    bench.results[name] = {**run_result(bench.sources, run, bench.teasers), "version": version_of(peer.distribution),
                            "distribution": peer.distribution, "call": peer.call}
 
 
@@ -425,7 +459,7 @@ def postfilter(bench: Bench) -> dict[str, Any] | None:
         if name == KEEP_EVERYTHING:
             label += f" ({bench.results[name]['call'].split(':')[0]})"
         rows[name] = {"label": label, "threshold": cut, "before": bench.results[name]["summary"],
-                      "after": summarize(score_texts(bench.sources, run.texts)),
+                      "after": summarize(score_texts(bench.sources, run.texts, bench.teasers)),
                       "postfilter_timing": timing(run.seconds), "errors": len(run.errors)}
     return {"threshold": threshold, "extracted_threshold": extracted_t if override is None else override,
             "threshold_from": ("--postfilter-threshold" if override is not None
@@ -497,15 +531,16 @@ def version_cell(name: str, result: dict[str, Any]) -> str:
 
 
 def main_table(results: dict[str, dict[str, Any]]) -> list[str]:
-    lines = ["| system | version | word F1 | P | R | shingle F1 | `with` kept | `without` leaked "
+    lines = ["| system | version | word F1 | teaser leak | P | R | shingle F1 | `with` kept | `without` leaked "
              "| ms/page median | ms/page p95 | time vs storyfilter | errors |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for name, r in scored(results).items():
         o, t = r["summary"]["overall"], r["timing"]
         ratio = "1×" if name == STORYFILTER else ("—" if r["speed_ratio"] is None else f"{r['speed_ratio']:.2f}×")
         bold = "**" if name == STORYFILTER else ""
         lines.append(f"| {bold}{name}{bold} | {version_cell(name, r)} | {bold}{num(o['word_f1'])}{bold} "
-                     f"| {num(o['word_precision'])} | {num(o['word_recall'])} | {num(o['shingle_f1'])} "
+                     f"| {bold}{pct(o.get('teaser_leak'))}{bold} | {num(o['word_precision'])} "
+                     f"| {num(o['word_recall'])} | {num(o['shingle_f1'])} "
                      f"| {pct(o['with_kept'])} | {pct(o['without_leaked'])} | {ms(t['median_ms'])} "
                      f"| {ms(t['p95_ms'])} | {ratio} | {r['errors']} |")
     return lines
@@ -525,14 +560,16 @@ def by_type_table(results: dict[str, dict[str, Any]], key: str, show: Callable[[
 
 
 def postfilter_table(post: dict[str, Any]) -> list[str]:
-    lines = ["| text from | threshold | word F1 before | word F1 after | P before → after | R before → after "
+    lines = ["| text from | threshold | word F1 before | word F1 after | teaser leak before → after "
+             "| P before → after | R before → after "
              "| `without` leaked before | `without` leaked after | post-filter ms/page median |",
-             "|---|---|---|---|---|---|---|---|---|"]
+             "|---|---|---|---|---|---|---|---|---|---|"]
     for row in post["sources"].values():
         b, a = row["before"]["overall"], row["after"]["overall"]
         better = "**" if (a["word_f1"] or 0) > (b["word_f1"] or 0) else ""
         lines.append(f"| {row['label']} | {row.get('threshold', post['threshold']):g} | {num(b['word_f1'])} "
                      f"| {better}{num(a['word_f1'])}{better} "
+                     f"| {pct(b.get('teaser_leak'))} → {pct(a.get('teaser_leak'))} "
                      f"| {num(b['word_precision'])} → {num(a['word_precision'])} "
                      f"| {num(b['word_recall'])} → {num(a['word_recall'])} | {pct(b['without_leaked'])} "
                      f"| {pct(a['without_leaked'])} | {ms(row['postfilter_timing']['median_ms'])} |")
@@ -552,6 +589,30 @@ def header_lines(report: dict[str, Any]) -> list[str]:
     return lines
 
 
+def teaser_lines(report: dict[str, Any]) -> list[str]:
+    """What the teaser leak column measures, with the totals it rests on."""
+    sf = report["systems"].get(STORYFILTER, {})
+    overall = next((r["summary"]["overall"] for r in scored(report["systems"]).values()), {})
+    lines = ["**Teaser leak** is the share of the characters of the pages' teaser blocks (non-story blocks of "
+             "recommendation widgets, by `training.teasers.teaser_mask`: class/id words such as `related`, "
+             "`teaser`, `more-from`, or under a \"Related\" / \"More from\" heading) that a system's text output "
+             "holds. A teaser block counts as leaked when at least half of its word 3-grams (a block of 1-2 "
+             "words: its words in a row) occur in the output, both sides normalised (NFKC, case, quotes) and "
+             "cut into words; the rule is the same for storyfilter's `story_text` and every peer "
+             "(`bench/teaser_leak.py`). It only sees widgets named by class, id or heading: teaser rows with "
+             "neutral class names are not counted."]
+    if overall.get("teaser_chars_total") is not None:
+        pages = report.get("pages_with_teasers")
+        where = f" on {pages:,} pages" if pages is not None else ""
+        lines[0] += f" Teaser text here: {overall['teaser_chars_total']:,} characters{where}."
+    check = sf.get("teaser_leak_by_blocks")
+    if check and check.get("teaser_leak") is not None:
+        lines[0] += (f" Check of the text rule: storyfilter's block-exact leak (teaser blocks it labelled story, "
+                     f"{check['pages_aligned']:,} pages whose blocks line up) is {pct(check['teaser_leak'])}, "
+                     f"against {pct(sf['summary']['overall'].get('teaser_leak'))} by the text rule.")
+    return lines + [""]
+
+
 def calls_lines(results: dict[str, dict[str, Any]]) -> list[str]:
     lines = ["How each system was called:", ""]
     for name, r in results.items():
@@ -563,7 +624,9 @@ def calls_lines(results: dict[str, dict[str, Any]]) -> list[str]:
 def render_table(report: dict[str, Any]) -> str:
     results = report["systems"]
     lines = ["# storyfilter beside other extractors", "", *header_lines(report), *main_table(results), "",
-             *calls_lines(results), "## Word F1 by page type", "", *by_type_table(results, "word_f1", num), "",
+             *teaser_lines(report), *calls_lines(results), "## Word F1 by page type", "",
+             *by_type_table(results, "word_f1", num), "",
+             "## Teaser leak by page type", "", *by_type_table(results, "teaser_leak", pct), "",
              "## `without` snippets leaked by page type", "", *by_type_table(results, "without_leaked", pct), ""]
     post = report.get("postfilter")
     if post:
@@ -649,7 +712,8 @@ def build_bench(args: argparse.Namespace) -> Bench:
     if args.limit:
         index = index[: args.limit]
     sources = [html.sources[i] for i in index]
-    return Bench(args, html, folds, fold_of_site, index, sources, [raw_bytes(s) for s in sources])
+    return Bench(args, html, folds, fold_of_site, index, sources, [raw_bytes(s) for s in sources],
+                 [teaser_texts(html, i) for i in index])
 
 
 def compare(args: argparse.Namespace, argv: Sequence[str]) -> dict[str, Any]:
@@ -669,6 +733,7 @@ def compare(args: argparse.Namespace, argv: Sequence[str]) -> dict[str, Any]:
     return {"corpus": str(args.corpus), "pages": len(bench.sources),
             "sites": len({bench.html.groups[i] for i in bench.index}),
             "pages_in_corpus": len(bench.html.sources), "limit": args.limit or None,
+            "pages_with_teasers": sum(1 for t in bench.teasers if t),
             "systems": bench.results, "postfilter": post, "environment": env,
             "run_seconds": round(time.perf_counter() - started, 1)}
 

@@ -105,6 +105,26 @@ def test_postfilter_and_files(report) -> None:
     assert (root / "compare.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+def test_teaser_leak_reported_for_every_system(report) -> None:
+    data, root = report
+    systems = data["systems"]
+    assert data["pages_with_teasers"] == 12  # every fake page has a "Recommended for you" list
+    leak = {name: systems[name]["summary"]["overall"]["teaser_leak"] for name in ("storyfilter", "keep-everything")}
+    assert systems["keep-everything"]["summary"]["overall"]["teaser_chars_total"] > 0
+    assert leak["keep-everything"] >= 0.95  # all the page's text holds every teaser
+    assert leak["storyfilter"] < leak["keep-everything"] - 0.3
+    blocks = systems["storyfilter"]["teaser_leak_by_blocks"]
+    assert blocks["pages_aligned"] == 12 and blocks["teaser_chars_total"] > 0
+    for name in ("storyfilter", "keep-everything"):
+        by_type = systems[name]["summary"]["by_type"]
+        assert all(row["teaser_leak"] is not None for row in by_type.values())
+    plain = data["postfilter"]["sources"]["keep-everything"]
+    assert plain["after"]["overall"]["teaser_leak"] < plain["before"]["overall"]["teaser_leak"]
+    table = (root / "compare.md").read_text(encoding="utf-8")
+    assert "| word F1 | teaser leak |" in table and "## Teaser leak by page type" in table
+    assert "teaser leak before → after" in table
+
+
 def test_cache_reused(report, tmp_path) -> None:
     _, root = report
     corpus = root / "pages.jsonl"
