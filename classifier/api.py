@@ -109,20 +109,23 @@ class StoryFilter:
             raise LimitError(f"page is {size:,} {unit}; the limit is {self.limits.max_bytes:,} "
                              "(Limits.max_bytes)")
 
-    def html_blocks(self, html: str | bytes, encoding: str | None = None, url: str | None = None) -> PageBlocks:
+    def html_blocks(self, html: str | bytes, encoding: str | None = None, url: str | None = None,
+                    structure: bool = False) -> PageBlocks:
         """Decode (if bytes) and segment an HTML page; the blocks carry the page's metadata
-        (``url``: where the page came from, the base of its relative links).
+        (``url``: where the page came from, the base of its relative links). ``structure``:
+        see :meth:`tree_blocks`.
 
         Raises :class:`InputError` for a page that is not str/bytes, too large, or
         binary; an empty page, or one with no text, gives no blocks.
         """
         self._check_page(html, encoding)
-        return self.tree_blocks(parse_html(html, self.limits, encoding=encoding), url)
+        return self.tree_blocks(parse_html(html, self.limits, encoding=encoding), url, structure)
 
-    def tree_blocks(self, tree: LexborHTMLParser, url: str | None = None) -> PageBlocks:
+    def tree_blocks(self, tree: LexborHTMLParser, url: str | None = None, structure: bool = False) -> PageBlocks:
         """The blocks of an already parsed page (:func:`~classifier.html_segmenter.parse_html`)
-        with the metadata read from the same tree."""
-        blocks = segment_tree(tree, self.limits)
+        with the metadata read from the same tree. ``structure=True`` also records each
+        block's shape, ``<pre>`` text and links, for rendering; the blocks are the same."""
+        blocks = segment_tree(tree, self.limits, structure=structure)
         return PageBlocks(blocks, html_metadata(tree, url, blocks))
 
     def text_blocks(self, text: str | bytes, encoding: str | None = None) -> list[Block]:
@@ -174,12 +177,13 @@ class StoryFilter:
         return model.threshold
 
     def score_pages(self, pages: list[list[Block]], mode: str, threshold: float | None = None,
-                    extracted: bool = False, comments: bool = False, page_type: bool = False
-                    ) -> list[FilterResult]:
+                    extracted: bool = False, comments: bool = False, page_type: bool = False,
+                    structure: bool = False) -> list[FilterResult]:
         """Score many pages in one vectorised model call (``extracted``: see :meth:`filter_text`;
         ``comments``, ``page_type``: see :meth:`filter`). Each result's metadata is what its
         blocks carry (:meth:`html_blocks`), with the language detected from the story text
-        where the page does not declare it."""
+        where the page does not declare it. ``structure=True`` keeps the blocks in the
+        result (``FilterResult.structure``) for rendering: segment them with ``structure=True``."""
         model = self.model_for(mode)
         cut = self.cut_for(mode, threshold, extracted)
         scores = model.classifier.page_scores(pages) if any(pages) else [[] for _ in pages]
@@ -196,20 +200,21 @@ class StoryFilter:
             metadata = _settled_metadata(metadata_of(blocks), story, guess if page_type and mode == "html" else None)
             results.append(FilterResult(story_text=story, blocks=scored, mode=mode, model_name=model.name,
                                         model_version=model.version, threshold=cut, comments=found,
-                                        metadata=metadata))
+                                        metadata=metadata, structure=tuple(blocks) if structure else None))
         return results
 
     def filter_html(self, html: str | bytes, url: str | None = None, threshold: float | None = None,
-                    encoding: str | None = None, comments: bool = False, page_type: bool = False
-                    ) -> FilterResult:
+                    encoding: str | None = None, comments: bool = False, page_type: bool = False,
+                    structure: bool = False) -> FilterResult:
         """Keep the story of an HTML page. ``encoding`` is the transport charset, if known.
 
         ``url`` is where the page came from: ``metadata.url`` when the page names no
         canonical URL, and the base of relative links in the metadata; the default
-        models do not score with it.
+        models do not score with it. ``structure=True`` keeps the page's structure for
+        ``result.to_markdown()`` and ``result.to_text()`` (the blocks scored are the same).
         """
-        return self.score_pages([self.html_blocks(html, encoding, url)], "html", threshold, comments=comments,
-                                page_type=page_type)[0]
+        return self.score_pages([self.html_blocks(html, encoding, url, structure)], "html", threshold,
+                                comments=comments, page_type=page_type, structure=structure)[0]
 
     def filter_text(self, text: str | bytes, threshold: float | None = None,
                     encoding: str | None = None, extracted: bool = False, comments: bool = False,
@@ -225,7 +230,8 @@ class StoryFilter:
 
     def filter(self, page: str | bytes, mode: str = "auto", url: str | None = None,
                threshold: float | None = None, encoding: str | None = None,
-               extracted: bool = False, comments: bool = False, page_type: bool = False) -> FilterResult:
+               extracted: bool = False, comments: bool = False, page_type: bool = False,
+               structure: bool = False) -> FilterResult:
         """Filter a page given as HTML or text; ``mode="auto"`` tells them apart.
 
         ``extracted`` applies to text (see :meth:`filter_text`). ``comments=True`` also
@@ -234,12 +240,14 @@ class StoryFilter:
         costs about as much again as scoring, so it is off by default. ``page_type=True``
         fills ``metadata.page_type`` and ``metadata.page_type_probability`` from the model's
         page-type head (HTML mode; both stay None without a head); it costs about 2 ms a page.
+        ``structure=True`` keeps the page's structure for rendering (``result.to_markdown()``,
+        HTML mode; text has none).
         """
         if mode == "auto":
             mode = detect_mode(page, encoding)
         if mode == "html":
             return self.filter_html(page, url=url, threshold=threshold, encoding=encoding, comments=comments,
-                                    page_type=page_type)
+                                    page_type=page_type, structure=structure)
         if mode == "text":
             return self.filter_text(page, threshold=threshold, encoding=encoding, extracted=extracted,
                                     comments=comments, page_type=page_type)

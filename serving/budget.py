@@ -65,8 +65,9 @@ def scoring_seconds(blocks: list[Block]) -> float:
 
 
 def staged_blocks(model: StoryFilter, page: str | bytes, mode: str, deadline: Deadline,
-                  encoding: str | None = None, url: str | None = None) -> list[Block]:
-    """``model.blocks(page, mode, encoding, url)``, each stage started only if it fits in the budget.
+                  encoding: str | None = None, url: str | None = None, structure: bool = False) -> list[Block]:
+    """``model.blocks(page, mode, encoding, url)``, each stage started only if it fits in the budget
+    (``structure``: the blocks also record the page's structure, for rendering).
 
     Raises what ``model.blocks`` raises (:class:`~classifier.errors.InputError`...) and
     :class:`BudgetExceeded`.
@@ -77,4 +78,4 @@ def staged_blocks(model: StoryFilter, page: str | bytes, mode: str, deadline: De
     model._check_page(page, encoding)  # the type, size, encoding and binary checks of model.blocks
     tree = parse_html(page, model.limits, encoding=encoding)
     deadline.require(0.0, "walking the parsed page")
-    return model.tree_blocks(tree, url)  # the blocks and the metadata read from the same tree
+    return model.tree_blocks(tree, url, structure)  # the blocks and the metadata read from the same tree

@@ -28,8 +28,10 @@ def main() -> None:
 @click.option("--url", default=None, help="The page's URL (metadata's url when the page names none, the base "
                                           "of its relative links; not used by the default models; "
                                           "default: the URL fetched, after redirects).")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help="Print the story text, or the JSON result with every block and its score.")
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True,
+              help="Print the story as plain text (tables a row a line, cells tab-separated), as markdown "
+                   "(headline, headings, lists, tables, code), or the JSON result with every block and its score.")
+@click.option("--links", is_flag=True, help="Markdown: write links as [text](href), resolved against the page's URL.")
 @click.option("--threshold", type=click.FloatRange(0.0, 1.0), default=None,
               callback=lambda _ctx, _param, value: threshold_option(value),
               help="Keep blocks with P(story) at or above this (default: the model's own).")
@@ -44,7 +46,7 @@ def main() -> None:
 @click.option("--page-type", is_flag=True,
               help="Also guess the page's type (HTML mode): in JSON as metadata's page_type and "
                    "page_type_probability.")
-def extract(path: str, mode: str, url: str | None, fmt: str, threshold: float | None,
+def extract(path: str, mode: str, url: str | None, fmt: str, links: bool, threshold: float | None,
             model_dir: Path | None, encoding: str | None, extracted: bool, comments: bool, page_type: bool) -> None:
     """Print the story of the page in PATH, at an http(s) URL, or on standard input (gzip or not)."""
     from classifier import load_model
@@ -63,14 +65,16 @@ def extract(path: str, mode: str, url: str | None, fmt: str, threshold: float | 
         if len(data) > model.limits.max_bytes:
             fail(f"input is over {model.limits.max_bytes:,} bytes (the page size limit)")
         result = model.filter(data, mode=mode, url=url, threshold=threshold, encoding=encoding,
-                              extracted=extracted, comments=comments, page_type=page_type)
+                              extracted=extracted, comments=comments, page_type=page_type,
+                              structure=fmt != "json")
+        story = "" if fmt == "json" else result.render(fmt, links=links)
     except StoryFilterError as err:
         fail(str(err))
     if fmt == "json":
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False))
     else:
-        if result.story_text:
-            click.echo(result.story_text)
+        if story:
+            click.echo(story)
         if result.comments:  # after a thematic break, so a reader sees where the story ends
             click.echo("\n---\n\n" + result.comments_text())
 

@@ -62,6 +62,12 @@ class ScoreRequest(PageInput):
                                               "labelled 'comment'.")
     page_type: bool = Field(False, description="Also guess the page's type (HTML mode): metadata's page_type and "
                                                "page_type_probability.")
+    format: Literal["text", "markdown"] | None = Field(
+        None, description="Also render the story: 'markdown' (headline, headings, lists, tables, code) in the "
+                          "result's 'markdown' field, or 'text' (tables a row a line, cells tab-separated) in "
+                          "its 'text' field. Plain-text pages have no structure: each kept line a paragraph.")
+    links: bool = Field(False, description="With format 'markdown': links as [text](href), resolved against "
+                                           "the page's URL.")
 
 
 class BatchRequest(BaseModel):
@@ -122,6 +128,9 @@ class ScoreResult(BaseModel):
                                                           "of this version).")
     blocks: list[BlockOut] | None = Field(None, description="Absent when include_blocks is false.")
     comments: list[CommentOut] | None = Field(None, description="Present when comments were asked for.")
+    markdown: str | None = Field(None, description="The story as markdown; present when format 'markdown' was asked for.")
+    text: str | None = Field(None, description="The story as plain text with tables a row a line; present when "
+                                               "format 'text' was asked for.")
 
 
 class ErrorDetail(BaseModel):
