@@ -29,7 +29,7 @@ def render_text(blocks: Sequence[Block], keep: Sequence[bool]) -> str:
     that a table is one row a line with its cells tab-separated and ``<pre>`` text is kept
     as written."""
     parts: list[str] = []
-    for kind, members in _groups(blocks, _whole_rows(blocks, keep)):
+    for kind, members in _groups(blocks, _whole_tables(blocks, keep)):
         if kind == "table":
             parts.append("\n".join("\t".join(cells) for cells, _ in _table_rows(members)))
         elif kind == "pre":
@@ -45,7 +45,7 @@ def render_markdown(blocks: Sequence[Block], keep: Sequence[bool], *, title: str
     headings with their levels, lists nested by depth, tables as pipe tables, ``<pre>`` as
     fenced code; with ``links``, each link as ``[text](href)`` resolved against ``base_url``."""
     parts: list[str] = []
-    groups = _groups(blocks, _whole_rows(blocks, keep))
+    groups = _groups(blocks, _whole_tables(blocks, keep))
     opens_with_h1 = bool(groups) and groups[0][0] == "text" and _shape(groups[0][1][0]).level == 1
     if title and title.strip() and not opens_with_h1:
         parts.append("# " + _escape_line(" ".join(title.split())))
@@ -78,12 +78,15 @@ def headline_before_story(blocks: Sequence[Block], keep: Sequence[bool]) -> str 
 
 
 # ----- grouping ---------------------------------------------------------------------------
-def _whole_rows(blocks: Sequence[Block], keep: Sequence[bool]) -> list[bool]:
-    """``keep`` with every cell of a table row kept where any of its cells is, and the header
-    rows of a table kept where any of its rows is: a row is read across, and its columns by
-    their headers, so neither is rendered in part (the model often drops a row's numbers).
+def _whole_tables(blocks: Sequence[Block], keep: Sequence[bool]) -> list[bool]:
+    """``keep`` with the tables of the story made whole.
 
-    A table here is a run of blocks in table cells with no other block between them.
+    The model scores each cell alone and drops short ones (numbers, yes/no), so a table is
+    rendered from the page's structure: a data table (two or more columns, no heading or
+    list inside) is kept whole where the model kept any of its cells or the story goes on
+    both above and below it; in any other table, a row is kept whole where any of its cells
+    is, with the table's header rows. A table here is a run of blocks in table cells with no
+    other block between them. ``story_text`` is not changed by this.
     """
     keep = list(keep)
     start = 0
@@ -94,14 +97,35 @@ def _whole_rows(blocks: Sequence[Block], keep: Sequence[bool]) -> list[bool]:
         end = start
         while end < len(blocks) and _shape(blocks[end]).row != -1:
             end += 1
-        rows = {_shape(blocks[i]).row for i in range(start, end) if keep[i]}
-        if rows:
-            for i in range(start, end):
-                shape = _shape(blocks[i])
-                if shape.row in rows or shape.header:
-                    keep[i] = True
+        span = range(start, end)
+        if _is_data_table([blocks[i] for i in span]) and (
+                any(keep[i] for i in span) or (_kept_at(keep, start - 1) and _kept_at(keep, end))):
+            keep[start:end] = [True] * (end - start)
+        else:
+            rows = {_shape(blocks[i]).row for i in span if keep[i]}
+            if rows:
+                for i in span:
+                    shape = _shape(blocks[i])
+                    if shape.row in rows or shape.header:
+                        keep[i] = True
         start = end
     return keep
+
+
+def _is_data_table(blocks: list[Block]) -> bool:
+    """Two or more cells in some row, and no heading or list item in any: not a page's layout."""
+    cells: dict[int, set[int]] = {}
+    for block in blocks:
+        shape = _shape(block)
+        if shape.level or shape.item != -1:
+            return False
+        cells.setdefault(shape.row, set()).add(shape.cell)
+    return max(len(c) for c in cells.values()) >= 2
+
+
+def _kept_at(keep: Sequence[bool], at: int) -> bool:
+    """Whether the block at ``at`` (just before or after a table) exists and is kept."""
+    return 0 <= at < len(keep) and keep[at]
 
 
 def _groups(blocks: Sequence[Block], keep: Sequence[bool]) -> list[tuple[str, list[Block]]]:

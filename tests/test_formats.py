@@ -123,10 +123,30 @@ def test_plain_text_tables_are_rows_of_tab_separated_cells_and_code_is_verbatim(
     assert text.startswith("The old mill stays open\n\nThe council met")
 
 
-def test_a_row_is_rendered_whole_where_the_model_kept_any_of_its_cells(blocks, keep):
-    partial = [k and b.text not in ("Visitors", "3,400", "2023") for b, k in zip(blocks, keep)]
-    assert "| 2024 | 3,400 |" in render_markdown(blocks, partial)
-    assert "| Year | Visitors |" in render_markdown(blocks, partial)
+def test_a_data_table_inside_the_story_is_rendered_whole(blocks, keep):
+    cells = {"Year", "Visitors", "2023", "1,200 | estimated", "2024", "3,400"}
+    dropped_cells = [k and b.text not in cells for b, k in zip(blocks, keep)]
+    assert "| 2024 | 3,400 |" in render_markdown(blocks, dropped_cells)  # the story goes on above and below
+    one_cell = [k and b.text not in ("Visitors", "3,400", "2023") for b, k in zip(blocks, keep)]
+    assert "| Year | Visitors |" in render_markdown(blocks, one_cell)
+
+
+def test_a_dropped_table_outside_the_story_stays_out():
+    page = ("<p>The story, first paragraph.</p><p>The story, second paragraph.</p>"
+            "<table><tr><td>Price</td><td>9.99</td></tr></table><p>Footer line.</p>")
+    blocks = segment_html(page, structure=True)
+    keep = [b.text.startswith("The story") for b in blocks]
+    assert render_markdown(blocks, keep) == "The story, first paragraph.\n\nThe story, second paragraph."
+
+
+def test_a_layout_table_gets_whole_rows_only():
+    page = ("<table><tr><td><h2>Menu</h2></td><td>Home</td></tr>"
+            "<tr><td><h2>Story</h2></td><td>The story itself.</td></tr>"
+            "<tr><td>Ads</td><td>Buy now</td></tr></table>")
+    blocks = segment_html(page, structure=True)
+    keep = [b.text == "The story itself." for b in blocks]
+    text = render_text(blocks, keep)
+    assert text == "Story\tThe story itself."
 
 
 def test_markdown_escapes_what_would_read_as_structure():
