@@ -261,3 +261,16 @@ def test_http_format_field(shipped):
         bad = client.post("/v1/score", json={"html": STRUCTURED, "format": "html"})
         assert bad.status_code == 422 or bad.status_code == 400
         assert json.dumps(bad.json()).count("format") >= 1
+
+
+def test_the_docs_python_example_runs_and_prints_what_the_docs_show():
+    import re
+
+    doc = (REPO / "docs" / "formats.md").read_text(encoding="utf-8")
+    code = re.findall(r"```python\n(.*?)```", doc, re.DOTALL)[0]
+    shown = re.findall(r"prints\n\n```markdown\n(.*?)```", doc, re.DOTALL)[0]
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, cwd=REPO)
+    assert done.returncode == 0, done.stderr
+    printed = done.stdout.strip().splitlines()
+    assert "| 2024 | 3,400 |" in printed  # the table sits inside the story
+    assert set(printed) <= set(shown.splitlines())  # nothing the docs do not show
