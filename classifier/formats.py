@@ -41,13 +41,13 @@ def render_text(blocks: Sequence[Block], keep: Sequence[bool]) -> str:
 
 def render_markdown(blocks: Sequence[Block], keep: Sequence[bool], *, title: str | None = None,
                     links: bool = False, base_url: str | None = None) -> str:
-    """The story as markdown: ``title`` as ``# `` unless the story opens with an ``<h1>``,
+    """The story as markdown: ``title`` as ``# `` unless the story opens with an ``<h1>`` or a
+    heading that says it,
     headings with their levels, lists nested by depth, tables as pipe tables, ``<pre>`` as
     fenced code; with ``links``, each link as ``[text](href)`` resolved against ``base_url``."""
     parts: list[str] = []
     groups = _groups(blocks, _whole_tables(blocks, keep))
-    opens_with_h1 = bool(groups) and groups[0][0] == "text" and _shape(groups[0][1][0]).level == 1
-    if title and title.strip() and not opens_with_h1:
+    if title and title.strip() and not _opens_with_headline(groups, title):
         parts.append("# " + _escape_line(" ".join(title.split())))
     for kind, members in groups:
         if kind == "list":
@@ -59,6 +59,15 @@ def render_markdown(blocks: Sequence[Block], keep: Sequence[bool], *, title: str
         else:
             parts.extend(_markdown_line(b, links, base_url) for b in members)
     return "\n\n".join(p for p in parts if p)
+
+
+def _opens_with_headline(groups: list[tuple[str, list[Block]]], title: str) -> bool:
+    """Whether the story's first block is an ``<h1>``, or a heading that says ``title``."""
+    if not groups or groups[0][0] != "text":
+        return False
+    first = groups[0][1][0]
+    level = _shape(first).level
+    return level == 1 or (level > 0 and first.text.casefold() == " ".join(title.split()).casefold())
 
 
 def render_paragraphs(texts: Sequence[str]) -> str:

@@ -81,6 +81,12 @@ def test_the_title_heads_a_story_that_does_not_open_with_its_h1(blocks):
     assert render_markdown(blocks, keep, title="The mill stays").splitlines()[0] == "# The mill stays"
 
 
+def test_no_second_headline_where_the_story_opens_with_a_heading_that_says_it():
+    blocks = segment_html("<h2>The Mill  Stays</h2><p>The story.</p>", structure=True)
+    assert render_markdown(blocks, [True, True], title="The mill stays") == "## The Mill Stays\n\nThe story."
+    assert render_markdown(blocks, [True, True], title="Other") == "# Other\n\n## The Mill Stays\n\nThe story."
+
+
 def test_nested_ordered_and_unordered_lists_one_line_per_item(markdown):
     expected = "\n".join(["1. Weekends from spring.",
                           "   - Tours in the morning.",
