@@ -501,7 +501,16 @@ def environment(cores: list[int], argv: Sequence[str]) -> dict[str, Any]:
             "command": "python bench/compare.py " + " ".join(shlex.quote(a) for a in argv),
             "python": platform.python_version(), "libraries": libraries, "revision": source_revision(),
             "machine": {"cpu": cpu_model(), "cores": os.cpu_count(), "pinned_to": cores,
-                        "platform": platform.platform()}}
+                        "platform": platform.platform()},
+            "load_average_at_start": load_average()}
+
+
+def load_average() -> float | None:
+    """The 1-minute load average: how busy the machine was, which moves the timings."""
+    try:
+        return round(os.getloadavg()[0], 2)
+    except OSError:
+        return None
 
 
 # ----- outputs -----------------------------------------------------------------------------
@@ -580,13 +589,23 @@ def header_lines(report: dict[str, Any]) -> list[str]:
     env, sf = report["environment"], report["systems"].get(STORYFILTER, {})
     lines = [f"Corpus `{report['corpus']}`: {report['pages']:,} pages scored, {report['sites']:,} sites. "
              f"Measured {env['date'][:10]} on {env['machine']['cpu']} ({env['machine']['cores']} cores, "
-             f"pinned to core(s) {','.join(map(str, env['machine']['pinned_to']))}), Python {env['python']}.", ""]
+             f"pinned to core(s) {','.join(map(str, env['machine']['pinned_to']))}), Python {env['python']}."
+             + load_sentence(report), ""]
     if sf.get("status") == "scored":
         lines += [f"storyfilter is scored out of fold: {sf['folds']} folds grouped by site, each page filtered "
                   f"by a model trained on the other folds (full `filter_html` pipeline on the raw bytes), "
                   f"threshold {sf['threshold']} from {sf['threshold_from']}.", ""]
     lines += [f"Command: `{env['command']}`", ""]
     return lines
+
+
+def load_sentence(report: dict[str, Any]) -> str:
+    """How busy the machine was (other jobs slow every system's clock, not always alike)."""
+    start, end = report["environment"].get("load_average_at_start"), report.get("load_average_at_end")
+    if start is None or end is None:
+        return ""
+    return (f" Load average {start:g} at the start and {end:g} at the end of the run "
+            f"on {report['environment']['machine']['cores']} cores: on a shared machine, read the times as rough.")
 
 
 def teaser_lines(report: dict[str, Any]) -> list[str]:
@@ -735,7 +754,7 @@ def compare(args: argparse.Namespace, argv: Sequence[str]) -> dict[str, Any]:
             "pages_in_corpus": len(bench.html.sources), "limit": args.limit or None,
             "pages_with_teasers": sum(1 for t in bench.teasers if t),
             "systems": bench.results, "postfilter": post, "environment": env,
-            "run_seconds": round(time.perf_counter() - started, 1)}
+            "run_seconds": round(time.perf_counter() - started, 1), "load_average_at_end": load_average()}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
