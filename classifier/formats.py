@@ -18,6 +18,7 @@ FORMATS = ("text", "markdown")
 _PLAIN = Shape("p")
 _BLOCK_START = re.compile(r"^(#{1,6}\s|>|[-+*]\s|\d{1,9}[.)]\s|={3,}|-{3,}|`{3,}|~{3,})")
 _UNSAFE_SCHEMES = ("javascript:", "data:", "vbscript:")
+_MAX_LINK_MISSES = 20
 
 
 def _shape(block: Block) -> Shape:
@@ -250,11 +251,14 @@ def _inline(block: Block, links: bool, base_url: str | None) -> str:
     """The block's text, with its links written ``[text](href)`` when ``links``."""
     if not links or not block.links:
         return block.text
-    text, out, start = block.text, [], 0
+    text, out, start, misses = block.text, [], 0, 0
     for anchor, href in block.links:
         target = _resolve(href, base_url)
+        if target is None or misses > _MAX_LINK_MISSES:
+            continue
         at = text.find(anchor, start)
-        if target is None or at < 0:
+        if at < 0:  # each miss reads the rest of the text: a few, then the rest stays plain
+            misses += 1
             continue
         anchor_md = anchor.replace("[", "\\[").replace("]", "\\]")
         out.append(text[start:at] + f"[{anchor_md}]({target})")

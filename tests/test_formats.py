@@ -280,3 +280,15 @@ def test_the_docs_python_example_runs_and_prints_what_the_docs_show():
     printed = done.stdout.strip().splitlines()
     assert "| 2024 | 3,400 |" in printed  # the table sits inside the story
     assert set(printed) <= set(shown.splitlines())  # nothing the docs do not show
+
+
+def test_large_and_deep_structures_render():
+    deep = "".join("<ul><li>level %d" % i for i in range(300)) + "</li></ul>" * 300
+    big = "<table>" + "".join("<tr>" + "".join(f"<td>r{r}c{c}</td>" for c in range(50)) + "</tr>"
+                              for r in range(200)) + "</table>"
+    many = "<p>" + " ".join(f'<a href="/p{i}">link {i}</a>' for i in range(3000)) + "</p>"
+    blocks = segment_html(deep + big + many, structure=True)
+    md = render_markdown(blocks, [True] * len(blocks), links=True, base_url="https://example.org/")
+    assert "- level 0" in md and "level 299" in md  # the segmenter flattens what lies past its depth limit
+    assert "| r199c0 |" in md and md.count("\n| r") == 199
+    assert "[link 2999](https://example.org/p2999)" in md
