@@ -7,7 +7,7 @@ them and keep the story.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
@@ -29,7 +29,7 @@ from .metadata import Metadata, PageBlocks, metadata_of
 from .page_facts import html_metadata
 from .scorer import BlockScorer
 from .scoring_index import load_scorer
-from .result import FilterResult, ScoredBlock
+from .result import FilterResult, PageSource, ScoredBlock
 from .roles import PageTypeGuess, comment_flags, guess_page_type
 from .sniff import looks_like_html
 from .text_facts import text_metadata
@@ -210,11 +210,15 @@ class StoryFilter:
 
         ``url`` is where the page came from: ``metadata.url`` when the page names no
         canonical URL, and the base of relative links in the metadata; the default
-        models do not score with it. ``structure=True`` keeps the page's structure for
-        ``result.to_markdown()`` and ``result.to_text()`` (the blocks scored are the same).
+        models do not score with it. ``result.to_markdown()`` and ``result.to_text()`` read
+        the page's structure: ``structure=True`` records it as the page is segmented (the
+        blocks scored are the same); without it, the page is segmented again when asked.
         """
-        return self.score_pages([self.html_blocks(html, encoding, url, structure)], "html", threshold,
-                                comments=comments, page_type=page_type, structure=structure)[0]
+        result = self.score_pages([self.html_blocks(html, encoding, url, structure)], "html", threshold,
+                                  comments=comments, page_type=page_type, structure=structure)[0]
+        if structure:
+            return result
+        return replace(result, source=PageSource(html, encoding, self.limits))  # for a rendering asked later
 
     def filter_text(self, text: str | bytes, threshold: float | None = None,
                     encoding: str | None = None, extracted: bool = False, comments: bool = False,

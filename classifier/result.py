@@ -2,13 +2,22 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from .blocks import Block
 from .comment_threads import Comment
 from .errors import ArgumentError
 from .formats import FORMATS, headline_before_story, render_markdown, render_paragraphs, render_text
 from .metadata import EMPTY, Metadata
+
+
+class PageSource(NamedTuple):
+    """The HTML page a result was scored from, to segment it again with its structure when a
+    rendering is asked for (``to_markdown()`` on a result filtered without ``structure=True``)."""
+
+    page: str | bytes
+    encoding: str | None
+    limits: Any
 
 
 class ScoredBlock(NamedTuple):
@@ -46,8 +55,12 @@ class FilterResult:
     #: What the page says about itself (title, author, date...), None where unknown.
     metadata: Metadata = EMPTY
     #: The scored blocks with their structure (heading levels, lists, tables, <pre>), kept
-    #: only when the page was filtered with ``structure=True``: what the renderers read.
+    #: when the page was filtered with ``structure=True``, else worked out from ``source`` on
+    #: the first rendering: what the renderers read.
     structure: tuple[Block, ...] | None = field(default=None, compare=False, repr=False)
+    #: The HTML page, kept by ``filter_html`` without ``structure=True``, so a rendering can
+    #: be asked for later at the cost of a second parse.
+    source: PageSource | None = field(default=None, compare=False, repr=False)
 
     @property
     def story_blocks(self) -> list[ScoredBlock]:
@@ -71,27 +84,32 @@ class FilterResult:
                    metadata=Metadata.from_dict(data.get("metadata")))
 
     def to_text(self) -> str:
-        """The story as plain text: ``story_text``, except that with the page's structure
-        (``structure=True``) a table is one row a line, cells tab-separated, and ``<pre>``
-        text keeps its line breaks and indentation."""
-        if self.structure is None:
+        """The story as plain text: ``story_text``, except that a table is one row a line,
+        cells tab-separated, and ``<pre>`` text keeps its line breaks and indentation (HTML
+        mode; text mode has no structure, and a result without the page gives ``story_text``)."""
+        structure = self._structure()
+        if structure is None:
             return self.story_text
-        return render_text(self.structure, self._kept())
+        return render_text(structure, self._kept(structure))
 
     def to_markdown(self, links: bool = False) -> str:
         """The story as markdown: the headline as ``# ``, subheadings, lists, tables, code.
 
-        HTML mode needs the page's structure: filter with ``structure=True``. Plain text
-        has none, so in text mode each kept line is a paragraph. ``links=True`` writes
-        links as ``[text](href)``, resolved against ``metadata.url`` where it is known.
+        HTML mode reads the page's structure: kept by ``filter_html(..., structure=True)``,
+        else the page is segmented again (a second parse). Plain text has none, so in text
+        mode each kept line is a paragraph. ``links=True`` writes links as ``[text](href)``,
+        resolved against ``metadata.url`` where it is known.
         """
         if self.mode == "text":
             return render_paragraphs([b.text for b in self.blocks if b.label == "story"])
-        if self.structure is None:
-            raise ArgumentError("markdown needs the page's structure: filter the page with structure=True")
-        keep = self._kept()
-        title = headline_before_story(self.structure, keep) or self.metadata.title
-        return render_markdown(self.structure, keep, title=title, links=links, base_url=self.metadata.url)
+        structure = self._structure()
+        if structure is None:
+            raise ArgumentError("markdown needs the page's structure: this result holds neither the page nor its "
+                                "structure (score_pages(..., structure=True) with blocks from "
+                                "html_blocks(..., structure=True) keeps it)")
+        keep = self._kept(structure)
+        title = headline_before_story(structure, keep) or self.metadata.title
+        return render_markdown(structure, keep, title=title, links=links, base_url=self.metadata.url)
 
     def render(self, fmt: str, links: bool = False) -> str:
         """The story in ``fmt``: ``"text"`` (:meth:`to_text`) or ``"markdown"`` (:meth:`to_markdown`)."""
@@ -101,9 +119,18 @@ class FilterResult:
             return self.to_markdown(links=links)
         raise ArgumentError(f"format must be one of {', '.join(FORMATS)}, not {fmt!r}")
 
-    def _kept(self) -> list[bool]:
+    def _structure(self) -> tuple[Block, ...] | None:
+        """The blocks with their structure: kept, or segmented again from the page (once)."""
+        if self.structure is None and self.source is not None and self.mode == "html":
+            from .html_segmenter import segment_html  # the parser only when a rendering is asked for
+
+            page, encoding, limits = self.source
+            object.__setattr__(self, "structure", tuple(segment_html(page, limits, encoding=encoding,
+                                                                     structure=True)))
+        return self.structure
+
+    def _kept(self, structure: tuple[Block, ...]) -> list[bool]:
         """Per structured block, whether it is story; the blocks must be the scored ones."""
-        structure = self.structure or ()
         if len(structure) != len(self.blocks) or any(
                 a.index != b.index or a.text != b.text for a, b in zip(structure, self.blocks)):
             raise ArgumentError("the structured blocks are not the blocks that were scored")

@@ -201,9 +201,21 @@ def test_to_text_is_story_text_where_the_page_has_no_table_or_code(shipped):
     assert shipped.filter_html(page).to_text() == result.story_text
 
 
+def test_a_result_filtered_without_structure_renders_the_same_from_its_page(shipped):
+    url = "https://valley.example/news/mill"
+    later = shipped.filter_html(STRUCTURED.encode(), url=url)
+    assert later.structure is None
+    rich = shipped.filter_html(STRUCTURED, url=url, structure=True)
+    assert later.to_markdown(links=True) == rich.to_markdown(links=True)
+    assert later.to_text() == rich.to_text() and later.structure is not None
+    assert shipped.filter(STRUCTURED).to_markdown() == rich.to_markdown()
+
+
 def test_markdown_needs_the_structure_in_html_mode_and_none_in_text_mode(shipped):
+    bare = shipped.score_pages([shipped.html_blocks(STRUCTURED)], "html")[0]
     with pytest.raises(ArgumentError, match="structure=True"):
-        shipped.filter_html(STRUCTURED).to_markdown()
+        bare.to_markdown()
+    assert bare.to_text() == bare.story_text
     text = shipped.filter_text("# A line that looks like a heading\nThe story goes on in a second line of text.")
     kept = [b.text for b in text.blocks if b.label == "story"]
     assert text.to_markdown() == "\n\n".join(("\\" + t) if t.startswith("# ") else t for t in kept)
