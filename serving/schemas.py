@@ -48,7 +48,8 @@ class ScoreRequest(PageInput):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
         {"html": _PAGE_EXAMPLE, "url": "https://example.org/story"},
         {"text": "Title\nThe story, one paragraph a line.\nRead more: other story", "threshold": 0.6},
-        {"text": "Text another extractor already cleaned.", "extracted": True, "include_blocks": False}]})
+        {"text": "Text another extractor already cleaned.", "extracted": True, "include_blocks": False},
+        {"html": _PAGE_EXAMPLE, "format": "markdown", "links": True, "include_blocks": False}]})
 
     url: str | None = Field(None, max_length=8192, description="Where the page came from: metadata's url when the "
                                                                "page names none, the base of its relative links. "
