@@ -304,3 +304,19 @@ def test_large_and_deep_structures_render():
     assert "- level 0" in md and "level 299" in md  # the segmenter flattens what lies past its depth limit
     assert "| r199c0 |" in md and md.count("\n| r") == 200  # the first row is the header
     assert "[link 2999](https://example.org/p2999)" in md
+
+
+def test_hostile_pages_render_or_get_a_clear_error(shipped):
+    from classifier.errors import StoryFilterError
+    from hostile_pages import hostile_pages
+
+    rendered = 0
+    for family, page in hostile_pages(seed=7, count=40, max_chars=30_000):
+        try:
+            result = shipped.filter(page)
+        except StoryFilterError:
+            continue  # refused with the package's error, as scoring refuses it
+        markdown, text = result.to_markdown(links=True), result.to_text()
+        assert isinstance(markdown, str) and isinstance(text, str), family
+        rendered += 1
+    assert rendered >= 20
