@@ -22,6 +22,8 @@ from serving.console import fail, threshold_option
 @click.option("--model", "model_dir", type=click.Path(path_type=Path), default=None,
               help="Model directory (default: the shipped models).")
 @click.option("--include-blocks", is_flag=True, help="Also write every block with its score.")
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown"]), default="text", show_default=True,
+              help="markdown: also write the story as markdown, in a 'markdown' column (local engine).")
 @click.option("--page-budget", type=click.FloatRange(0, min_open=True), default=None, metavar="SECONDS",
               help="Seconds one page may take; a page that may not fit gets an error row "
                    "(time_budget_exceeded) before it is read.")
@@ -30,8 +32,8 @@ from serving.console import fail, threshold_option
 @click.option("--spark-master", default=None, metavar="URL",
               help="Spark master for --engine spark (default: local[*], or what spark-submit set).")
 def batch(inputs: tuple[str, ...], output: str, workers: int, mode: str, threshold: float | None,
-          model_dir: Path | None, include_blocks: bool, page_budget: float | None, overwrite: bool, engine: str,
-          spark_master: str | None) -> None:
+          model_dir: Path | None, include_blocks: bool, fmt: str, page_budget: float | None, overwrite: bool,
+          engine: str, spark_master: str | None) -> None:
     """Score every page of INPUT... (files or folders of *.html[.gz], *.txt[.gz], *.jsonl[.gz],
     *.warc[.gz]) into OUT, one row per page. An interrupted run resumes when re-run with the
     same command: inputs already completed are skipped."""
@@ -40,8 +42,10 @@ def batch(inputs: tuple[str, ...], output: str, workers: int, mode: str, thresho
     from .runner import BatchOptions
 
     options = BatchOptions(mode=mode, threshold=threshold, model_dir=str(model_dir) if model_dir else None,
-                           include_blocks=include_blocks, page_budget=page_budget)
+                           include_blocks=include_blocks, page_budget=page_budget, markdown=fmt == "markdown")
     if engine == "spark":
+        if options.markdown:
+            fail("--format markdown is not available with --engine spark yet", 2)
         _run_spark(inputs, output, options, spark_master, overwrite)
         return
     from .runner import run_batch

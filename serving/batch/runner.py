@@ -144,7 +144,8 @@ def run_batch(inputs: list[str | Path], output: str | Path, options: BatchOption
     def handle(event: _Chunk | _End, rows: list[dict[str, Any]], kept: int) -> None:
         key = event.item.key
         if key not in writers:
-            writers[key] = PartWriter(state.part_path(event.item), fmt, options.include_blocks)
+            writers[key] = PartWriter(state.part_path(event.item), fmt, options.include_blocks,
+                                       options.markdown)
             counts[key] = InputDone(key, event.item.size, event.item.mtime_ns, state.part_path(event.item).name)
         record = counts[key]
         if isinstance(event, _Chunk):
@@ -186,7 +187,7 @@ def run_batch(inputs: list[str | Path], output: str | Path, options: BatchOption
     finally:
         bar.close()
     parts = [state.folder / state.done[it.key].part for it in items]
-    summary.rows_written = merge_parts(parts, output, fmt, options.include_blocks)
+    summary.rows_written = merge_parts(parts, output, fmt, options.include_blocks, options.markdown)
     state.remove()
     summary.seconds = time.perf_counter() - started
     summary.reader_peak_rss_mib = peak_rss_mib()

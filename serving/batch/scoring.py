@@ -26,14 +26,18 @@ class BatchOptions:
     #: Seconds one page may take; a page whose next stage may not fit gets an error row
     #: (``time_budget_exceeded: ...``) and the worker goes on. None: no budget.
     page_budget: float | None = None
+    #: Also write the story as markdown, in a ``markdown`` column (None in error rows).
+    markdown: bool = False
 
     def state(self) -> dict[str, Any]:
-        """The options a resumed run must share (the page budget only when set, so runs
-        written before it existed still resume)."""
+        """The options a resumed run must share (the page budget and markdown only when set,
+        so runs written before they existed still resume)."""
         options: dict[str, Any] = {"mode": self.mode, "threshold": self.threshold,
                                    "include_blocks": self.include_blocks}
         if self.page_budget is not None:
             options["page_budget"] = self.page_budget
+        if self.markdown:
+            options["markdown"] = True
         return options
 
 
@@ -44,12 +48,15 @@ def page_mode(page: Page, mode: str) -> str:
     return page.kind or detect_mode(page.data, page.encoding)
 
 
-def error_row(page: Page, message: str, include_blocks: bool, mode: str | None = None) -> dict[str, Any]:
+def error_row(page: Page, message: str, include_blocks: bool, mode: str | None = None,
+              markdown: bool = False) -> dict[str, Any]:
     """The row of a page without a result: the same keys as a scored row, ``error`` set."""
     row: dict[str, Any] = {"id": page.id, "url": page.url, "source": page.source, "mode": mode, "model": None,
                            "story_text": None, "metadata": None}
     if include_blocks:
         row["blocks"] = None
+    if markdown:
+        row["markdown"] = None
     row["error"] = message
     return row
 
@@ -65,26 +72,27 @@ def score_chunk_with(model: StoryFilter, pages: list[Page], options: BatchOption
     groups: dict[str, list[tuple[int, list]]] = {"html": [], "text": []}
     for i, page in enumerate(pages):
         if page.error is not None or page.data is None:
-            rows[i] = error_row(page, page.error or "no page", options.include_blocks)
+            rows[i] = error_row(page, page.error or "no page", options.include_blocks, markdown=options.markdown)
             continue
         mode = None
         deadline = Deadline.never() if options.page_budget is None else Deadline.after(options.page_budget)
         try:
             mode = page_mode(page, options.mode)
-            blocks = staged_blocks(model, page.data, mode, deadline, page.encoding, page.url)
+            blocks = staged_blocks(model, page.data, mode, deadline, page.encoding, page.url,
+                                   structure=options.markdown)
             deadline.require(scoring_seconds(blocks), f"scoring {len(blocks)} blocks")
         except InputError as err:
-            rows[i] = error_row(page, str(err), options.include_blocks, mode)
+            rows[i] = error_row(page, str(err), options.include_blocks, mode, options.markdown)
             continue
         except BudgetExceeded as err:
-            rows[i] = error_row(page, f"{BUDGET_CODE}: {err}", options.include_blocks, mode)
+            rows[i] = error_row(page, f"{BUDGET_CODE}: {err}", options.include_blocks, mode, options.markdown)
             continue
         groups[mode].append((i, blocks))
     kept = 0
     for mode, members in groups.items():
         if not members:
             continue
-        results = model.score_pages([b for _, b in members], mode, options.threshold)
+        results = model.score_pages([b for _, b in members], mode, options.threshold, structure=options.markdown)
         for (i, _), result in zip(members, results):
             page = pages[i]
             kept += sum(1 for b in result.blocks if b.label == "story")
@@ -93,6 +101,8 @@ def score_chunk_with(model: StoryFilter, pages: list[Page], options: BatchOption
                    "model": data["model"], "story_text": data["story_text"], "metadata": data["metadata"]}
             if options.include_blocks:
                 row["blocks"] = data["blocks"]
+            if options.markdown:
+                row["markdown"] = result.to_markdown()
             row["error"] = None
             rows[i] = row
     return [r for r in rows if r is not None], kept

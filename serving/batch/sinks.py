@@ -6,7 +6,7 @@ A crash leaves at most a ``.tmp-*`` file, never a truncated file under the real 
 
 One row per page: ``id``, ``url``, ``source`` (the input file), ``mode``, ``model``
 (``{name, version}``), ``story_text``, ``metadata`` (title, author, date...: the JSON
-result's), ``blocks`` (only with ``include_blocks``) and ``error`` (null unless the page
+result's), ``blocks`` (only with ``include_blocks``), ``markdown`` (only with ``markdown``) and ``error`` (null unless the page
 could not be read or scored; then ``story_text`` and ``metadata`` are null).
 """
 from __future__ import annotations
@@ -32,8 +32,8 @@ def format_of(path: Path) -> str:
     return fmt
 
 
-def parquet_schema(include_blocks: bool):
-    """The Arrow schema of a result row (``blocks`` only when asked for)."""
+def parquet_schema(include_blocks: bool, markdown: bool = False):
+    """The Arrow schema of a result row (``blocks`` and ``markdown`` only when asked for)."""
     import pyarrow as pa
 
     block = pa.struct([("index", pa.int32()), ("text", pa.string()), ("label", pa.string()),
@@ -45,6 +45,8 @@ def parquet_schema(include_blocks: bool):
                                       for name in METADATA_FIELDS]))]
     if include_blocks:
         fields.append(("blocks", pa.list_(block)))
+    if markdown:
+        fields.append(("markdown", pa.string()))
     fields.append(("error", pa.string()))
     return pa.schema(fields)
 
@@ -66,7 +68,7 @@ def _sync_rename(tmp: Path, final: Path) -> None:
 class PartWriter:
     """Rows of one output file, appended in chunks, visible under ``path`` only once committed."""
 
-    def __init__(self, path: Path, fmt: str, include_blocks: bool) -> None:
+    def __init__(self, path: Path, fmt: str, include_blocks: bool, markdown: bool = False) -> None:
         self.path = path
         self.fmt = fmt
         self.tmp = path.with_name(f"{path.name}.tmp-{os.getpid()}")
@@ -77,7 +79,7 @@ class PartWriter:
         else:
             import pyarrow.parquet as pq
 
-            self._schema = parquet_schema(include_blocks)
+            self._schema = parquet_schema(include_blocks, markdown)
             self._handle = None
             self._writer = pq.ParquetWriter(str(self.tmp), self._schema, compression="zstd")
 
@@ -118,7 +120,7 @@ class PartWriter:
         self.tmp.unlink(missing_ok=True)
 
 
-def merge_parts(parts: Iterable[Path], output: Path, fmt: str, include_blocks: bool) -> int:
+def merge_parts(parts: Iterable[Path], output: Path, fmt: str, include_blocks: bool, markdown: bool = False) -> int:
     """Concatenate committed parts, in order, into ``output`` (atomically); returns the rows.
 
     Streams: JSONL is copied byte for byte, Parquet row group by row group.
@@ -138,7 +140,7 @@ def merge_parts(parts: Iterable[Path], output: Path, fmt: str, include_blocks: b
         else:
             import pyarrow.parquet as pq
 
-            schema = parquet_schema(include_blocks)
+            schema = parquet_schema(include_blocks, markdown)
             with pq.ParquetWriter(str(tmp), schema, compression="zstd") as writer:
                 for part in parts:
                     src = pq.ParquetFile(str(part))
