@@ -12,6 +12,8 @@ import warnings
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from classifier import ArgumentError, load_model
 from classifier.formats import render_markdown, render_text
@@ -359,3 +361,24 @@ def test_batch_markdown_is_refused_clearly_on_spark(tmp_path):
                                      "--engine", "spark"])
     assert done.exit_code == 2
     assert "--format markdown is not available with --engine spark" in done.output
+
+
+_TAGS = ["p", "h1", "h3", "ul", "ol", "li", "table", "thead", "tr", "th", "td", "pre", "div", "a", "nav", "b"]
+_PIECES = st.one_of(st.sampled_from([f"<{t}>" for t in _TAGS] + [f"</{t}>" for t in _TAGS]
+                                    + ['<a href="x/y">', "<br>", "\n", "  "]),
+                    st.text(alphabet=st.sampled_from("ab |*#1.-`\u4e2d "), min_size=1, max_size=8))
+
+
+@settings(max_examples=200, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+@given(pieces=st.lists(_PIECES, max_size=60), mask=st.lists(st.booleans(), min_size=60, max_size=60))
+def test_any_markup_gives_the_same_blocks_and_renders(pieces, mask):
+    page = "".join(pieces)
+    plain = segment_html(page)
+    rich = segment_html(page, structure=True)
+    assert [(b.index, b.text, b.kind, b.path) for b in plain] == [(b.index, b.text, b.kind, b.path) for b in rich]
+    keep = [mask[i % len(mask)] for i in range(len(rich))]
+    markdown = render_markdown(rich, keep, title="T", links=True, base_url="https://example.org/a/")
+    text = render_text(rich, keep)
+    assert isinstance(markdown, str) and isinstance(text, str)
+    if not any(keep):
+        assert text == "" and markdown in ("", "# T")
