@@ -174,14 +174,17 @@ def _markdown_list(blocks: list[Block], links: bool, base_url: str | None) -> st
     lines: list[str] = []
     indents: list[int] = []  # the content column of the open item at each depth
     numbers: list[int] = []
+    ordered: list[bool] = []  # whether the list at each depth is numbered
     base_depth = min(shape.list_depth for shape, _ in items)
     for shape, texts in items:
         depth = max(shape.list_depth - base_depth, 0)
         depth = min(depth, len(indents))  # never deeper than one below the last item
         del indents[depth:]
         numbers[depth + 1:] = []
-        if len(numbers) <= depth:
-            numbers.append(0)
+        ordered[depth + 1:] = []
+        if len(numbers) <= depth or ordered[depth] != shape.ordered:  # a new list at this depth
+            numbers[depth:] = [0]
+            ordered[depth:] = [shape.ordered]
         numbers[depth] += 1
         marker = f"{numbers[depth]}. " if shape.ordered else "- "
         indent = indents[-1] if indents else 0

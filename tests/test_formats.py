@@ -98,6 +98,12 @@ def test_nested_ordered_and_unordered_lists_one_line_per_item(markdown):
     assert expected in markdown
 
 
+def test_numbering_starts_again_where_an_ordered_list_follows_another_kind():
+    page = "<ul><li>Apples</li><li>Pears</li></ul><ol><li>First</li><li>Second</li></ol><ul><li>Plums</li></ul>"
+    blocks = segment_html(page, structure=True)
+    assert render_markdown(blocks, [True] * len(blocks)) == "- Apples\n- Pears\n1. First\n2. Second\n- Plums"
+
+
 def test_table_is_a_pipe_table_with_its_header_and_escaped_pipes(markdown):
     expected = "\n".join(["| Year | Visitors |", "|---|---|", "| 2023 | 1,200 \\| estimated |", "| 2024 | 3,400 |"])
     assert expected in markdown
