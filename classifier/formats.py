@@ -2,8 +2,8 @@
 
 The blocks are the ones the model scored, segmented with ``structure=True`` so each
 carries its :class:`~classifier.blocks.Shape` (heading level, list, table, ``<pre>``),
-its ``<pre>`` text as written and its links. Only blocks marked kept are rendered;
-a list item, a table or a code block is rebuilt from the kept blocks alone.
+its ``<pre>`` text as written and its links. Only blocks marked kept are rendered, with
+one exception: a table inside the story is rendered whole (see :func:`_whole_tables`).
 """
 from __future__ import annotations
 
@@ -42,14 +42,16 @@ def render_text(blocks: Sequence[Block], keep: Sequence[bool]) -> str:
 
 def render_markdown(blocks: Sequence[Block], keep: Sequence[bool], *, title: str | None = None,
                     links: bool = False, base_url: str | None = None) -> str:
-    """The story as markdown: ``title`` as ``# `` unless the story opens with an ``<h1>`` or a
-    heading that says it,
-    headings with their levels, lists nested by depth, tables as pipe tables, ``<pre>`` as
-    fenced code; with ``links``, each link as ``[text](href)`` resolved against ``base_url``."""
+    """The story as markdown: ``title`` as ``# `` (unless the story opens with an ``<h1>`` or a
+    heading that says it), headings with their levels, lists nested by depth, tables as pipe
+    tables, ``<pre>`` as fenced code; with ``links``, each link as ``[text](href)`` resolved
+    against ``base_url``. An empty story is an empty string, without a headline."""
     parts: list[str] = []
     groups = _groups(blocks, _whole_tables(blocks, keep))
+    if not groups:
+        return ""
     if title and title.strip() and not _opens_with_headline(groups, title):
-        parts.append("# " + _escape_line(" ".join(title.split())))
+        parts.append("# " + " ".join(title.split()))
     for kind, members in groups:
         if kind == "list":
             parts.append(_markdown_list(members, links, base_url))
