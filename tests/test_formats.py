@@ -356,19 +356,6 @@ def test_batch_format_markdown_adds_a_column(tmp_path, shipped):
     assert all("markdown" not in json.loads(line) for line in plain.read_text(encoding="utf-8").splitlines())
 
 
-def test_batch_markdown_is_refused_clearly_on_spark(tmp_path):
-    from click.testing import CliRunner
-
-    from serving.cli import main
-
-    page = tmp_path / "mill.html"
-    page.write_text(STRUCTURED, encoding="utf-8")
-    done = CliRunner().invoke(main, ["batch", str(page), "-o", str(tmp_path / "out"), "--format", "markdown",
-                                     "--engine", "spark"])
-    assert done.exit_code == 2
-    assert "--format markdown is not available with --engine spark" in done.output
-
-
 _TAGS = ["p", "h1", "h3", "ul", "ol", "li", "table", "thead", "tr", "th", "td", "pre", "div", "a", "nav", "b"]
 _PIECES = st.one_of(st.sampled_from([f"<{t}>" for t in _TAGS] + [f"</{t}>" for t in _TAGS]
                                     + ['<a href="x/y">', "<br>", "\n", "  "]),

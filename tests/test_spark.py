@@ -69,6 +69,22 @@ def test_the_job_matches_the_local_batch_row_for_row(spark, inputs, tmp_path):
     assert sum(r["error"] is not None for r in got) == 1
 
 
+def test_the_job_writes_markdown_as_the_local_batch(spark, inputs, tmp_path):
+    from serving.batch import BatchOptions, run_batch
+    from serving.batch.spark import run_spark_batch
+
+    options = BatchOptions(markdown=True)
+    local = tmp_path / "local.jsonl"
+    run_batch([inputs], local, options, progress=False)
+    want = sorted((json.loads(line) for line in local.read_text().splitlines()),
+                  key=lambda r: (r["source"], r["id"]))
+    out = str(tmp_path / "spark.parquet")
+    run_spark_batch([str(inputs)], out, options, spark=spark)
+    got = _rows(spark.read.parquet(out))
+    assert got == want
+    assert sum(bool(r["markdown"]) for r in got) == len(got) - 1  # every page but the error row
+
+
 def test_one_task_per_input_file(spark, inputs):
     from serving.batch.spark import expand_inputs, read_inputs
 

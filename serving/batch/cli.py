@@ -23,7 +23,7 @@ from serving.console import fail, threshold_option
               help="Model directory (default: the shipped models).")
 @click.option("--include-blocks", is_flag=True, help="Also write every block with its score.")
 @click.option("--format", "fmt", type=click.Choice(["text", "markdown"]), default="text", show_default=True,
-              help="markdown: also write the story as markdown, in a 'markdown' column (local engine).")
+              help="markdown: also write the story as markdown, in a 'markdown' column.")
 @click.option("--page-budget", type=click.FloatRange(0, min_open=True), default=None, metavar="SECONDS",
               help="Seconds one page may take; a page that may not fit gets an error row "
                    "(time_budget_exceeded) before it is read.")
@@ -44,8 +44,6 @@ def batch(inputs: tuple[str, ...], output: str, workers: int, mode: str, thresho
     options = BatchOptions(mode=mode, threshold=threshold, model_dir=str(model_dir) if model_dir else None,
                            include_blocks=include_blocks, page_budget=page_budget, markdown=fmt == "markdown")
     if engine == "spark":
-        if options.markdown:
-            fail("--format markdown is not available with --engine spark yet", 2)
         _run_spark(inputs, output, options, spark_master, overwrite)
         return
     from .runner import run_batch

@@ -63,8 +63,8 @@ def _model(model_dir: str | None):
     return model
 
 
-def result_schema(include_blocks: bool = False):
-    """Spark type of the UDF's result struct."""
+def result_schema(include_blocks: bool = False, markdown: bool = False):
+    """Spark type of the UDF's result struct (``blocks`` and ``markdown`` only when asked for)."""
     from pyspark.sql import types as T
 
     fields = [T.StructField("mode", T.StringType()),
@@ -79,14 +79,17 @@ def result_schema(include_blocks: bool = False):
                               T.StructField("label", T.StringType()), T.StructField("score", T.DoubleType()),
                               T.StructField("kind", T.StringType()), T.StructField("path", T.StringType())])
         fields.append(T.StructField("blocks", T.ArrayType(block)))
+    if markdown:
+        fields.append(T.StructField("markdown", T.StringType()))
     fields.append(T.StructField("error", T.StringType()))
     return T.StructType(fields)
 
 
-def _result_frame(rows: list[dict[str, Any]], include_blocks: bool):
+def _result_frame(rows: list[dict[str, Any]], include_blocks: bool, markdown: bool = False):
     import pandas as pd
 
-    keys = ["mode", "model", "story_text", "metadata"] + (["blocks"] if include_blocks else []) + ["error"]
+    keys = (["mode", "model", "story_text", "metadata"] + (["blocks"] if include_blocks else [])
+            + (["markdown"] if markdown else []) + ["error"])
     return pd.DataFrame({k: [r.get(k) for r in rows] for k in keys})
 
 
@@ -129,12 +132,12 @@ def _pandas_udf(options: BatchOptions):
                           encoding=normalize_encoding(e))  # a charset hint: unknown is none, as locally
                      for d, t, e, k, u in zip(datas, texts, encodings, kinds, urls)]
             rows, _ = score_chunk_with(model, chunk, options)
-            yield _result_frame(rows, options.include_blocks)
+            yield _result_frame(rows, options.include_blocks, options.markdown)
 
     # Spark picks the UDF kind (iterator of a tuple of Series) from these hints.
     score.__annotations__ = {"batches": Iterator[Tuple[pd.Series, pd.Series, pd.Series, pd.Series, pd.Series]],
                              "return": Iterator[pd.DataFrame]}
-    return pandas_udf(result_schema(options.include_blocks))(score)
+    return pandas_udf(result_schema(options.include_blocks, options.markdown))(score)
 
 
 def _page_value(value: Any) -> bytes | str | None:
@@ -223,7 +226,7 @@ def _list_remote(uri: str) -> list[str]:
 def score_inputs(spark, uris: list[str], options: BatchOptions = BatchOptions()):
     """A DataFrame of result rows for the inputs: one task per input file.
 
-    Columns: ``id, url, source, mode, model, story_text, metadata, [blocks,] error``, as the local batch writes.
+    Columns: ``id, url, source, mode, model, story_text, metadata, [blocks,] [markdown,] error``, as the local batch writes.
     """
     from pyspark.sql import functions as F
 
@@ -239,6 +242,8 @@ def score_inputs(spark, uris: list[str], options: BatchOptions = BatchOptions())
                F.col("r.metadata").alias("metadata")]
     if options.include_blocks:
         columns.append(F.col("r.blocks").alias("blocks"))
+    if options.markdown:
+        columns.append(F.col("r.markdown").alias("markdown"))
     # a page the reader could not read keeps the reader's error (the UDF saw no data)
     columns.append(F.coalesce(F.col("read_error"), F.col("r.error")).alias("error"))
     return scored.select(*columns), skipped
