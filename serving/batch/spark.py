@@ -94,19 +94,19 @@ def _result_frame(rows: list[dict[str, Any]], include_blocks: bool, markdown: bo
 
 
 def storyfilter_udf(model_dir: str | None = None, mode: str = "auto", threshold: float | None = None,
-                    include_blocks: bool = False):
+                    include_blocks: bool = False, markdown: bool = False):
     """A function ``score(page_col, encoding_col=None, kind_col=None, url_col=None)`` -> struct column.
 
     ``page_col`` holds HTML or text as binary or string; ``encoding_col`` the HTTP charset if
     known; ``kind_col`` ``"html"``/``"text"`` if the source says (else ``mode`` decides, and
     ``auto`` sniffs); ``url_col`` where the page came from (for its metadata). The struct has
     ``mode``, ``model {name, version}``, ``story_text``, ``metadata``, ``blocks`` (with
-    ``include_blocks``) and ``error`` (a page that cannot be read gets an error, not a failed task).
+    ``include_blocks``), ``markdown`` (with ``markdown``) and ``error`` (a page that cannot be read gets an error, not a failed task).
     """
     from pyspark.sql import functions as F
 
     score = _pandas_udf(BatchOptions(mode=mode, threshold=threshold, model_dir=model_dir,
-                                     include_blocks=include_blocks))
+                                     include_blocks=include_blocks, markdown=markdown))
 
     def apply(page_col, encoding_col=None, kind_col=None, url_col=None):
         none = F.lit(None).cast("string")
