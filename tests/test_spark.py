@@ -113,6 +113,22 @@ def test_the_udf_in_an_existing_job_equals_the_api(spark):
     assert got["https://x.example/bin"]["error"] and got["https://x.example/bin"]["story_text"] is None
 
 
+def test_the_udf_renders_markdown_as_the_api(spark):
+    from pyspark.sql import functions as F
+
+    from classifier import load_model
+    from serving.batch.spark import storyfilter_udf
+
+    pages = [(f"https://x.example/{i}", story_html(i)) for i in range(3)]
+    df = spark.createDataFrame(pages, "url string, html string")
+    score = storyfilter_udf(markdown=True)
+    got = {r["url"]: r["markdown"] for r in df.withColumn("sf", score(F.col("html"))).select("url", "sf.markdown")
+           .collect()}
+    model = load_model()
+    for url, html in pages:
+        assert got[url] == model.filter(html, mode="auto").to_markdown()
+
+
 def test_cli_engine_spark(spark, inputs, tmp_path):
     from click.testing import CliRunner
 
