@@ -54,6 +54,8 @@ def extract(path: str, mode: str, url: str | None, fmt: str, links: bool, thresh
 
     from serving.page_input import read_page
 
+    if links and fmt != "markdown":
+        fail("--links needs --format markdown", 2)
     try:
         check_encoding(encoding)
         page = read_page(path)

@@ -258,6 +258,17 @@ def test_cli_format_markdown_end_to_end(tmp_path, shipped):
     assert text.stdout == shipped.filter_html(STRUCTURED, structure=True).to_text() + "\n"
 
 
+def test_cli_links_without_markdown_is_a_usage_error(tmp_path):
+    from click.testing import CliRunner
+
+    from serving.cli import main
+
+    page = tmp_path / "mill.html"
+    page.write_text(STRUCTURED, encoding="utf-8")
+    done = CliRunner().invoke(main, ["extract", str(page), "--links"])
+    assert done.exit_code == 2 and "--links needs --format markdown" in done.output
+
+
 def test_http_format_field(shipped):
     require("fastapi", "serve")
     require("httpx")
