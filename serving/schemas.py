@@ -70,6 +70,12 @@ class ScoreRequest(PageInput):
     links: bool = Field(False, description="With format 'markdown': links as [text](href), resolved against "
                                            "the page's URL.")
 
+    @model_validator(mode="after")
+    def _links_need_markdown(self) -> "ScoreRequest":
+        if self.links and self.format != "markdown":
+            raise ValueError("links needs format 'markdown'")
+        return self
+
 
 class BatchRequest(BaseModel):
     """Many pages scored together; the count is bounded by the server's ``max_batch``."""

@@ -299,6 +299,8 @@ def test_http_format_field(shipped):
         bad = client.post("/v1/score", json={"html": STRUCTURED, "format": "html"})
         assert bad.status_code == 422 and bad.json()["error"]["code"] == "invalid_request"
         assert "format" in bad.json()["error"]["message"]
+        unasked = client.post("/v1/score", json={"html": STRUCTURED, "links": True})
+        assert unasked.status_code == 422 and "links needs format 'markdown'" in unasked.json()["error"]["message"]
 
 
 def test_the_docs_python_example_runs_and_prints_what_the_docs_show():
