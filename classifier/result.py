@@ -114,6 +114,8 @@ class FilterResult:
     def render(self, fmt: str, links: bool = False) -> str:
         """The story in ``fmt``: ``"text"`` (:meth:`to_text`) or ``"markdown"`` (:meth:`to_markdown`)."""
         if fmt == "text":
+            if links:
+                raise ArgumentError("links=True needs the markdown format: plain text has no links")
             return self.to_text()
         if fmt == "markdown":
             return self.to_markdown(links=links)

@@ -230,6 +230,8 @@ def test_markdown_needs_the_structure_in_html_mode_and_none_in_text_mode(shipped
     assert text.to_markdown() == "\n\n".join(("\\" + t) if t.startswith("# ") else t for t in kept)
     with pytest.raises(ArgumentError, match="format must be"):
         text.render("html")
+    with pytest.raises(ArgumentError, match="links=True needs the markdown format"):
+        text.render("text", links=True)
 
 
 def test_json_result_gains_the_rendering_only_when_asked(shipped):
