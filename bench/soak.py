@@ -179,6 +179,13 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
+def write_results(path: Path | None, results: dict) -> None:
+    """The run's figures as JSON, when a path was given."""
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(results, indent=2) + "\n")
+
+
 def main_hostile(args: argparse.Namespace, pages: list[str]) -> None:
     """Warm up, send the hostile pages, run the normal load again: does memory come back?"""
     hostile = hostile_requests(args.hostile)
@@ -195,9 +202,7 @@ def main_hostile(args: argparse.Namespace, pages: list[str]) -> None:
                "concurrency": args.concurrency, "workers": args.workers, "rss_after_warmup_mb": start,
                "rss_after_hostile_mb": after_attack, "rss_end_mb": end, "end_over_warmup": round(ratio, 3),
                "hostile": attack, "after": {k: v for k, v in run.items() if k != "samples"}}
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(results, indent=2) + "\n")
+    write_results(args.json, results)
     print(f"RSS {start} MB after warm-up, {after_attack} MB after {len(hostile)} hostile pages "
           f"{attack['statuses']}, {end} MB after {args.minutes:g} min of normal load: {ratio:.2f}x; "
           f"unexpected {attack['unexpected'] + run['unexpected']}")
@@ -228,9 +233,7 @@ def main() -> None:
                "workers": args.workers, "pages": len(pages), "rss_start_mb": start["rss_mb"],
                "rss_end_mb": end["rss_mb"], "rss_highest_mb": highest, "growth_percent": round(growth, 2),
                **{k: v for k, v in run.items() if k != "samples"}, "samples": run["samples"]}
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(results, indent=2) + "\n")
+    write_results(args.json, results)
     print(f"RSS {start['rss_mb']} MB after warm-up → {end['rss_mb']} MB after {args.minutes:g} min "
           f"(highest {highest} MB): {growth:+.1f}%; {run['requests']} requests {run['statuses']}, "
           f"{run['unexpected']} unexpected; p50 {run['p50_ms']} ms, p99 {run['p99_ms']} ms")

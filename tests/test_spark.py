@@ -50,18 +50,24 @@ def _rows(frame) -> list[dict]:
     return sorted((r.asDict(recursive=True) for r in frame.collect()), key=lambda r: (r["source"], r["id"]))
 
 
-def test_the_job_matches_the_local_batch_row_for_row(spark, inputs, tmp_path):
-    from serving.batch import BatchOptions, run_batch
+def _local_and_spark(spark, inputs: Path, tmp_path: Path, options) -> tuple[list[dict], list[dict], dict, str]:
+    """The same inputs through the local batch and the Spark job: (local rows, Spark rows, summary, output)."""
+    from serving.batch import run_batch
     from serving.batch.spark import run_spark_batch
 
-    options = BatchOptions(include_blocks=True)
     local = tmp_path / "local.jsonl"
     run_batch([inputs], local, options, progress=False)
     want = sorted((json.loads(line) for line in local.read_text().splitlines()),
                   key=lambda r: (r["source"], r["id"]))
     out = str(tmp_path / "spark.parquet")
     summary = run_spark_batch([str(inputs)], out, options, spark=spark)
-    got = _rows(spark.read.parquet(out))
+    return want, _rows(spark.read.parquet(out)), summary, out
+
+
+def test_the_job_matches_the_local_batch_row_for_row(spark, inputs, tmp_path):
+    from serving.batch import BatchOptions
+
+    want, got, summary, out = _local_and_spark(spark, inputs, tmp_path, BatchOptions(include_blocks=True))
     assert summary["rows"] == len(want) == 4 + 3 + 3
     assert summary["errors"] == 1 and summary["skipped"] == 1  # the "bad" JSONL row; the PNG response
     assert got == want
@@ -70,17 +76,9 @@ def test_the_job_matches_the_local_batch_row_for_row(spark, inputs, tmp_path):
 
 
 def test_the_job_writes_markdown_as_the_local_batch(spark, inputs, tmp_path):
-    from serving.batch import BatchOptions, run_batch
-    from serving.batch.spark import run_spark_batch
+    from serving.batch import BatchOptions
 
-    options = BatchOptions(markdown=True)
-    local = tmp_path / "local.jsonl"
-    run_batch([inputs], local, options, progress=False)
-    want = sorted((json.loads(line) for line in local.read_text().splitlines()),
-                  key=lambda r: (r["source"], r["id"]))
-    out = str(tmp_path / "spark.parquet")
-    run_spark_batch([str(inputs)], out, options, spark=spark)
-    got = _rows(spark.read.parquet(out))
+    want, got, _, _ = _local_and_spark(spark, inputs, tmp_path, BatchOptions(markdown=True))
     assert got == want
     assert sum(bool(r["markdown"]) for r in got) == len(got) - 1  # every page but the error row
 
