@@ -5,7 +5,7 @@
 
 For every page, storyfilter's markdown (the shipped models, ``StoryFilter`` defaults,
 ``filter(page, url=..., structure=True).to_markdown()``) and trafilatura's
-(``extract(page, output_format="markdown", include_tables=True, include_formatting=False)``)
+(``extract(page, output_format="markdown", include_tables=True, include_formatting=True)``)
 are cut into elements by one rule that also reads the gold markdown:
 
 * ``heading``: a line ``#`` to ``######`` then a space (outside fenced code);
@@ -107,7 +107,7 @@ def trafilatura_markdown(page: bytes) -> str:
     import trafilatura
 
     return trafilatura.extract(page, output_format="markdown", include_tables=True,
-                               include_formatting=False) or ""
+                               include_formatting=True) or ""
 
 
 def run(data: Path, limit: int | None, show: str | None) -> dict:
