@@ -82,7 +82,8 @@ def test_two_fixed_blocks_are_right_after_retraining(loaded_model, pages_jsonl, 
     assert report["pages"] == 1 and report["folds"] == 2 and report["grouped_by"] == "site"
     assert report["fitted_block_accuracy"] == 1.0
     for side in ("before", "after"):
-        assert 0.0 <= report[side]["feedback_block_accuracy"] <= 1.0
+        # out of fold the reviewed page is never trained on, so both models miss the 2 ads of its 15 blocks
+        assert report[side]["feedback_block_accuracy"] == round(13 / 15, 4)
         assert report[side]["all_pages"]["pages"] == 41
     assert manifest["cross_validation"]["threshold"] == manifest["threshold"]
     assert manifest["training_data"]["feedback_pages"] == 1
