@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import html as html_lib
 import re
+from collections.abc import Callable, Iterable
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
@@ -103,6 +105,15 @@ def _first(meta: dict[str, str], keys: tuple[str, ...]) -> str | None:
         value = meta.get(key)
         if value and value.strip():
             return value
+    return None
+
+
+def _first_parsed(parse: Callable[[Any], str | None], values: Iterable[Any]) -> str | None:
+    """The first of ``values`` that ``parse`` makes something of (values are read lazily, in order)."""
+    for value in values:
+        found = parse(value)
+        if found:
+            return found
     return None
 
 
@@ -204,23 +215,21 @@ def _author(ld: dict | None, meta: dict[str, str], tree: LexborHTMLParser) -> st
 
 def _published(ld: dict | None, meta: dict[str, str], tree: LexborHTMLParser) -> str | None:
     """The publication date the page states: JSON-LD, then ``<meta>``, then ``<time>`` elements."""
-    if ld:
-        for key in ("datePublished", "dateCreated", "uploadDate"):
-            found = iso_date(json_ld.text_value(ld.get(key)))
-            if found:
-                return found
-    for key in _DATE_KEYS:
-        found = iso_date(meta.get(key))
-        if found:
-            return found
+    ld_keys = ("datePublished", "dateCreated", "uploadDate") if ld else ()
+    ld_values = (json_ld.text_value(ld.get(key)) for key in ld_keys)  # type: ignore[union-attr]
+    return (_first_parsed(iso_date, ld_values) or _first_parsed(iso_date, (meta.get(key) for key in _DATE_KEYS))
+            or _first_parsed(_time_date, _ranked_times(tree)))  # the <time> elements only when needed
+
+
+def _ranked_times(tree: LexborHTMLParser) -> list[LexborNode]:
+    """The page's ``<time>`` elements, those marked as the publication date first."""
     times = tree.css("time")[:MAX_NODES_READ]
-    ranked = sorted(times, key=lambda n: 0 if ("pubdate" in n.attributes or
-                                                (n.attributes.get("itemprop") or "") == "datePublished") else 1)
-    for node in ranked:
-        found = iso_date(node.attributes.get("datetime")) or iso_date(_node_text(node, 200))
-        if found:
-            return found
-    return None
+    return sorted(times, key=lambda n: 0 if ("pubdate" in n.attributes or
+                                              (n.attributes.get("itemprop") or "") == "datePublished") else 1)
+
+
+def _time_date(node: LexborNode) -> str | None:
+    return iso_date(node.attributes.get("datetime")) or iso_date(_node_text(node, 200))
 
 
 def _modified(ld: dict | None, meta: dict[str, str]) -> str | None:
@@ -297,15 +306,10 @@ def _site_name(ld: dict | None, site: dict | None, meta: dict[str, str]) -> str 
 
 def _language(ld: dict | None, meta: dict[str, str], tree: LexborHTMLParser) -> str | None:
     root = tree.css_first("html")
-    if root is not None:
-        found = declared_language(root.attributes.get("lang") or root.attributes.get("xml:lang"))
-        if found:
-            return found
-    for key in _LANGUAGE_KEYS:
-        found = declared_language(meta.get(key))
-        if found:
-            return found
-    return declared_language(json_ld.text_value(ld.get("inLanguage"))) if ld else None
+    declared = (root.attributes.get("lang") or root.attributes.get("xml:lang"),) if root is not None else ()
+    return (_first_parsed(declared_language, declared)
+            or _first_parsed(declared_language, (meta.get(key) for key in _LANGUAGE_KEYS))
+            or (declared_language(json_ld.text_value(ld.get("inLanguage"))) if ld else None))
 
 
 def _canonical(tree: LexborHTMLParser) -> str | None:
