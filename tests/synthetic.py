@@ -219,3 +219,19 @@ def make_hard_page(site_index: int, page_index: int, rng: random.Random) -> Synt
 def make_hard_pages(n_sites: int = 12, pages_per_site: int = 5, seed: int = 7) -> list[SyntheticPage]:
     rng = random.Random(seed)
     return [make_hard_page(s, p, rng) for s in range(n_sites) for p in range(pages_per_site)]
+
+
+def split_by_site(examples, test_sites: int) -> tuple[list, list, list, list, list]:
+    """Train on every site but the last ``test_sites`` (by name), test on those: no template shared.
+
+    Returns train pages, labels and groups, then test pages and labels.
+    """
+    held_out = set(sorted(set(examples.groups))[-test_sites:])
+    train = [i for i, g in enumerate(examples.groups) if g not in held_out]
+    test = [i for i, g in enumerate(examples.groups) if g in held_out]
+
+    def pick(indices: list[int], seq: list) -> list:
+        return [seq[i] for i in indices]
+
+    return (pick(train, examples.pages), pick(train, examples.labels), pick(train, examples.groups),
+            pick(test, examples.pages), pick(test, examples.labels))

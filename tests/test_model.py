@@ -8,6 +8,7 @@ from sklearn.base import clone
 from classifier.model import BlockClassifier, classifier_to_state
 from training.dataset import build_examples
 from training.readers import read_pages_jsonl
+from synthetic import split_by_site
 
 
 @pytest.fixture(scope="module")
@@ -18,12 +19,7 @@ def examples(pages_jsonl):
 @pytest.fixture(scope="module")
 def split(examples):
     """Train on sites 0-5, test on sites 6-7 (no template shared)."""
-    test_sites = set(sorted(set(examples.groups))[-2:])
-    train = [i for i, g in enumerate(examples.groups) if g not in test_sites]
-    test = [i for i, g in enumerate(examples.groups) if g in test_sites]
-    pick = lambda idx, seq: [seq[i] for i in idx]  # noqa: E731
-    return (pick(train, examples.pages), pick(train, examples.labels), pick(train, examples.groups),
-            pick(test, examples.pages), pick(test, examples.labels))
+    return split_by_site(examples, test_sites=2)
 
 
 @pytest.fixture(scope="module")

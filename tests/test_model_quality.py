@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from classifier.model import BlockClassifier
-from synthetic import make_hard_pages, write_pages_jsonl
+from synthetic import make_hard_pages, split_by_site, write_pages_jsonl
 from training.dataset import build_examples
 from training.readers import read_pages_jsonl
 
@@ -27,12 +27,7 @@ def hard_split(tmp_path_factory):
     """Train on 8 sites, test on 4 others (12 sites of 5 hard pages, seed 7)."""
     path = write_pages_jsonl(Path(tmp_path_factory.mktemp("hard")) / "hard.jsonl", make_hard_pages(12, 5, seed=7))
     examples = build_examples(read_pages_jsonl(path), "html", progress=False)
-    test_sites = set(sorted(set(examples.groups))[-4:])
-    train = [i for i, g in enumerate(examples.groups) if g not in test_sites]
-    test = [i for i, g in enumerate(examples.groups) if g in test_sites]
-    pick = lambda idx, seq: [seq[i] for i in idx]  # noqa: E731
-    return (pick(train, examples.pages), pick(train, examples.labels), pick(train, examples.groups),
-            pick(test, examples.pages), pick(test, examples.labels))
+    return split_by_site(examples, test_sites=4)
 
 
 def figures(model: BlockClassifier, pages: list, labels: list) -> dict[str, float]:
