@@ -54,6 +54,9 @@ class Block:
     raw: str | None = None
     #: ``(link text, href)`` of the links in the block, in reading order (HTML mode only).
     links: tuple[tuple[str, str], ...] = ()
+    #: Characters of link text whose href looks like another story's (a slug, a long id or
+    #: a dated path): what teaser cards hold and menus do not (HTML mode only).
+    article_link_chars: int = 0
 
     @property
     def link_share(self) -> float:

@@ -50,6 +50,7 @@ SHAPE_NAMES = (
     "headline_like", "headline_run", "long_share_after", "long_share_before", "next_is_long",
     "prev_is_long", "after_last_long", "trailing_headline", "trailing_run", "leading_headline",
     "path_log_count", "path_link_share", "path_mean_log_chars", "heading_log_distance", "has_heading",
+    "article_link_share", "path_article_link_share", "container_article_link_share",
 ) + tuple("kind_" + k for k in KINDS)
 
 
@@ -85,7 +86,8 @@ def _text_counts(texts: Sequence[str]) -> np.ndarray:
     return out
 
 
-_BLOCK_FACTS = attrgetter("depth", "link_chars", "heading", "in_list", "in_table", "in_article")
+_BLOCK_FACTS = attrgetter("depth", "link_chars", "heading", "in_list", "in_table", "in_article",
+                          "article_link_chars")
 
 
 def _blank_before(block: Block) -> int:
@@ -116,7 +118,7 @@ def page_shape_features(blocks: Sequence[Block], word_counts: np.ndarray, word_c
     chars = np.maximum(lengths, 1.0)
     words = np.asarray(word_counts, dtype=np.float64)
     counts = _text_counts(texts)
-    facts = np.array(list(map(_BLOCK_FACTS, blocks)), dtype=np.float64).reshape(n, 6)
+    facts = np.array(list(map(_BLOCK_FACTS, blocks)), dtype=np.float64).reshape(n, 7)
     kinds = [b.kind for b in blocks]
     log_chars = np.log1p(lengths)
     link = np.minimum(1.0, facts[:, 1] / chars) * (lengths > 0)
@@ -195,6 +197,11 @@ def page_shape_features(blocks: Sequence[Block], word_counts: np.ndarray, word_c
     has = governing >= 0
     out[:, 51] = np.where(has, np.log1p(np.arange(n) - governing), 0.0)
     out[:, 52] = has
+    # Teaser cards link to other stories (slug-shaped targets), and come in runs of them.
+    article_link = np.minimum(1.0, facts[:, 6] / chars) * (lengths > 0)
+    out[:, 53] = article_link
+    out[:, 54] = (np.bincount(groups, weights=article_link) / group_sizes)[groups]
+    out[:, 55] = (np.bincount(ids, weights=article_link) / sizes)[ids]
     kind_index = {k: i for i, k in enumerate(KINDS)}
     kind_col = np.fromiter(map(kind_index.get, kinds, [-1] * n), dtype=np.int64, count=n)
     has_kind = kind_col >= 0

@@ -185,7 +185,8 @@ def segment_tree(tree: LexborHTMLParser, limits: Limits = DEFAULT_LIMITS, *,
 # flags of the innermost one say whether the walk is inside a heading, a link...
 _IN_HEADING, _IN_LIST, _IN_TABLE, _IN_LINK, _IN_ARTICLE = 1, 2, 4, 8, 16
 _IN_PRE = 512
-_INHERITED = _IN_HEADING | _IN_LIST | _IN_TABLE | _IN_LINK | _IN_ARTICLE | _IN_PRE
+_IN_ARTICLE_LINK = 1024  # inside an <a> whose href looks like another article's (see _article_href)
+_INHERITED = _IN_HEADING | _IN_LIST | _IN_TABLE | _IN_LINK | _IN_ARTICLE | _IN_PRE | _IN_ARTICLE_LINK
 _SHAPED = _IN_HEADING | _IN_LIST | _IN_TABLE | _IN_PRE  # a block inside these gets a worked-out Shape
 _BLOCK = 32  # a block-level element: entering or leaving it ends the current block
 _BREAK = 64  # <br>, <hr>: ends the current block; what it holds is not read
@@ -195,6 +196,19 @@ _MAYBE_MAIN = 256  # <div>, <section>: marks an article when its words say so
 # The tag id of a text node (lexbor's LXB_TAG__TEXT). ``node.tag_id`` is an int; ``node.tag``
 # decodes a new str for every element, so the walk maps ids to tags itself.
 _TEXT_ID = LexborHTMLParser("<p>x</p>").body.first_child.first_child.tag_id
+
+
+# A link to a story rather than a section: a slug of four or more words, a long numeric id
+# or a dated path. Teaser cards link to other stories; menus link to sections. Language-neutral.
+_ARTICLE_HREF = re.compile(r"(?:[^\W_]+[-_]){3,}[^\W_]+|\d{5,}|/(?:19|20)\d\d/[01]?\d(?:/|$)")
+_NOT_PAGE_SCHEMES = ("javascript:", "mailto:", "tel:", "data:")
+
+
+def _article_href(href: str | None) -> bool:
+    """Whether a link's target looks like an article (what a teaser card links to)."""
+    if not href or href.lower().startswith(_NOT_PAGE_SCHEMES):
+        return False
+    return _ARTICLE_HREF.search(href.split("#", 1)[0]) is not None
 
 
 def _tag_code(tag: str | None) -> int:
@@ -367,7 +381,7 @@ def _own_ids(shape: Shape, own: int) -> Shape:
 
 
 def _cut_block(blocks: list[Block], parts: list[str], full: bool, link_chars: int, stack: list[list],
-               max_chars: int, links: list | None) -> None:
+               max_chars: int, links: list | None, article_link_chars: int = 0) -> None:
     """Turn the collected text into a block and empty ``parts`` (and ``links``).
 
     ``parts`` holds the block's text nodes as written (whitespace-only ones only after a
@@ -398,7 +412,8 @@ def _cut_block(blocks: list[Block], parts: list[str], full: bool, link_chars: in
     if shape.pre and not full:
         raw = joined.strip("\n").rstrip()
     block = Block(len(blocks), text, kind, path, tokens, container, link_chars, depth,
-                  heading, in_list, in_table, in_article, ancestors=ancestors, shape=shape, raw=raw)
+                  heading, in_list, in_table, in_article, ancestors=ancestors, shape=shape, raw=raw,
+                  article_link_chars=article_link_chars)
     if links:  # a list only when the walk records structure
         block.links = _block_links(links)
         links.clear()
@@ -440,6 +455,7 @@ def _walk(start, limits: Limits, structure: bool = False) -> list[Block]:
     parts_len = 0
     full = False  # the current block already holds max_block_chars characters
     link_chars = 0
+    article_link_chars = 0
     flags = 0  # of the innermost open element
     serial = 0
     nodes_left = limits.max_nodes
@@ -460,10 +476,10 @@ def _walk(start, limits: Limits, structure: bool = False) -> list[Block]:
                 break
             frame = stack[-1]
             if parts and frame[2]:
-                _cut_block(blocks, parts, full, link_chars, stack, max_chars, links)
+                _cut_block(blocks, parts, full, link_chars, stack, max_chars, links, article_link_chars)
                 if len(blocks) >= max_blocks:
                     return blocks
-                parts_len = link_chars = 0
+                parts_len = link_chars = article_link_chars = 0
                 full = False
             stack.pop()
             flags = stack[-1][4]
@@ -483,7 +499,10 @@ def _walk(start, limits: Limits, structure: bool = False) -> list[Block]:
                 text = cur.text_content
                 if text and not text.isspace():
                     if flags & _IN_LINK:
-                        link_chars += len(text.strip())
+                        in_link = len(text.strip())
+                        link_chars += in_link
+                        if flags & _IN_ARTICLE_LINK:
+                            article_link_chars += in_link
                         if links is not None and not full:
                             links.append((*_link_of(stack), text))
                     if not full:
@@ -504,24 +523,26 @@ def _walk(start, limits: Limits, structure: bool = False) -> list[Block]:
         child = None if code & (_SKIP | _BREAK) else cur.first_child
         if child is None:  # skipped, a <br>/<hr>, or empty: a break or an empty block element ends the block
             if parts and (code & _BREAK or code & (_BLOCK | _SKIP) == _BLOCK):
-                _cut_block(blocks, parts, full, link_chars, stack, max_chars, links)
+                _cut_block(blocks, parts, full, link_chars, stack, max_chars, links, article_link_chars)
                 if len(blocks) >= max_blocks:
                     return blocks
-                parts_len = link_chars = 0
+                parts_len = link_chars = article_link_chars = 0
                 full = False
             cur = cur.next
             continue
         serial += 1
         flags |= code & _INHERITED
+        if code & _IN_LINK and _article_href(cur.attrs.get("href")):
+            flags |= _IN_ARTICLE_LINK
         if len(stack) >= max_depth:  # too deep: the element is read as part of its parent
             frame = [cur, tag, False, serial, flags, _NO_DESC, None, None, None]
         else:
             is_block = (code & _BLOCK) != 0
             if is_block and parts:
-                _cut_block(blocks, parts, full, link_chars, stack, max_chars, links)
+                _cut_block(blocks, parts, full, link_chars, stack, max_chars, links, article_link_chars)
                 if len(blocks) >= max_blocks:
                     return blocks
-                parts_len = link_chars = 0
+                parts_len = link_chars = article_link_chars = 0
                 full = False
             frame = [cur, tag, is_block, serial, flags, None, None, None, None]
             if code & _MAYBE_MAIN:
@@ -532,5 +553,5 @@ def _walk(start, limits: Limits, structure: bool = False) -> list[Block]:
         stack.append(frame)
         cur = child
     if parts:
-        _cut_block(blocks, parts, full, link_chars, stack, max_chars, links)
+        _cut_block(blocks, parts, full, link_chars, stack, max_chars, links, article_link_chars)
     return blocks
