@@ -198,17 +198,29 @@ _MAYBE_MAIN = 256  # <div>, <section>: marks an article when its words say so
 _TEXT_ID = LexborHTMLParser("<p>x</p>").body.first_child.first_child.tag_id
 
 
-# A link to a story rather than a section: a slug of four or more words, a long numeric id
-# or a dated path. Teaser cards link to other stories; menus link to sections. Language-neutral.
-_ARTICLE_HREF = re.compile(r"(?:[^\W_]+[-_]){3,}[^\W_]+|\d{5,}|/(?:19|20)\d\d/[01]?\d(?:/|$)")
+# A link to a story rather than a section: a path segment of four or more words (a slug),
+# a long numeric id or a dated path. Teaser cards link to other stories; menus link to
+# sections. Language-neutral; string counts, not a backtracking pattern, as a page may
+# hold thousands of links.
+_DATED_PATH = re.compile(r"/(?:19|20)\d\d/[01]?\d(?:/|$)")
+_LONG_ID = re.compile(r"[0-9]{5}")
 _NOT_PAGE_SCHEMES = ("javascript:", "mailto:", "tel:", "data:")
 
 
 def _article_href(href: str | None) -> bool:
     """Whether a link's target looks like an article (what a teaser card links to)."""
-    if not href or href.lower().startswith(_NOT_PAGE_SCHEMES):
+    if not href or href[:11].lower().startswith(_NOT_PAGE_SCHEMES):
         return False
-    return _ARTICLE_HREF.search(href.split("#", 1)[0]) is not None
+    target = href.split("#", 1)[0]
+    if "//" in target[:12]:  # absolute: the host is not part of the path
+        rest = target.split("//", 1)[1]
+        slash = rest.find("/")
+        target = rest[slash:] if slash >= 0 else ""
+    path = target.split("?", 1)[0]
+    if path.count("-") + path.count("_") >= 3 \
+            and any(segment.count("-") + segment.count("_") >= 3 for segment in path.split("/")):
+        return True
+    return _DATED_PATH.search(path) is not None or _LONG_ID.search(target) is not None
 
 
 def _tag_code(tag: str | None) -> int:
@@ -532,7 +544,7 @@ def _walk(start, limits: Limits, structure: bool = False) -> list[Block]:
             continue
         serial += 1
         flags |= code & _INHERITED
-        if code & _IN_LINK and _article_href(cur.attrs.get("href")):
+        if code & _IN_LINK and _article_href(cur.attributes.get("href")):
             flags |= _IN_ARTICLE_LINK
         if len(stack) >= max_depth:  # too deep: the element is read as part of its parent
             frame = [cur, tag, False, serial, flags, _NO_DESC, None, None, None]
