@@ -147,8 +147,16 @@ def render_model_card(manifest: dict[str, Any], command: str) -> str:
         parts += ["", "## Cross-validated results by page type", "", metrics_table(cv), *sweep_table(cv)]
     if ho and ho.get("systems"):
         parts += ["", "## Hold-out results by page type", "", metrics_table(ho)]
-    parts += ["", "## Reproduce", "```", command, "```", "",
+    parts += ["", "## Reproduce", *_code_line(manifest.get("code")), "```", command, "```", "",
               "## Limits", "Trained on the sites and languages of its training data; mostly English pages. "
               "Scores are probabilities from a linear model: check them on your own sites with "
               "`storyfilter eval` before relying on them.", ""]
     return "\n".join(parts)
+
+
+def _code_line(code: dict[str, Any] | None) -> list[str]:
+    """The commit whose code trained the model, when it was trained from a git checkout."""
+    if not code:
+        return []
+    state = ", with uncommitted changes to the model code" if code.get("dirty") else ""
+    return [f"Code: commit `{code['commit']}`{state}.", ""]

@@ -27,6 +27,7 @@ from .evaluate import evaluate_protocol
 from .folds import fit_pages, nested_threshold, scored_pages
 from .model_card import render_model_card
 from .progress import note
+from .provenance import code_revision
 from .readers import detect_source_kind, read_gold_folder, read_labelled_blocks, read_pages_jsonl
 
 # Settings picked by grouped cross-validation on wcxb-dev (docs/training.md).
@@ -142,6 +143,9 @@ def save_trained(model: BlockClassifier, output: str | Path, *, mode: str, thres
         "postfilter_threshold": threshold, **(extra or {}),
         "training_seconds": round(time.time() - started, 1),
     }
+    revision = code_revision()
+    if revision is not None:
+        manifest["code"] = revision
     save_model_dir(output, arrays, config, manifest, render_model_card(manifest, command))
     add_index(output)  # scoring.npz: the model loads without reading its vocabulary
     return manifest
