@@ -23,10 +23,10 @@ measure, which knows which blocks were kept.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from training.metrics import normalize_for_match, tokenize_words
+from training.metrics import normalize_for_match, shingles, tokenize_words
 
 #: Word n-gram length of the match of a long block.
 NGRAM = 3
@@ -39,10 +39,6 @@ def match_words(text: str) -> list[str]:
     return tokenize_words(normalize_for_match(text))
 
 
-def ngrams(words: Sequence[str], n: int = NGRAM) -> list[tuple[str, ...]]:
-    return [tuple(words[i:i + n]) for i in range(len(words) - n + 1)]
-
-
 @dataclass(frozen=True)
 class OutputText:
     """A system's output, prepared once per page for matching many blocks."""
@@ -53,7 +49,7 @@ class OutputText:
     @classmethod
     def of(cls, text: str) -> "OutputText":
         words = match_words(text)
-        return cls(" " + " ".join(words) + " ", frozenset(ngrams(words)))
+        return cls(" " + " ".join(words) + " ", frozenset(shingles(words, NGRAM)))
 
 
 def block_leaked(block_text: str, output: OutputText) -> bool | None:
@@ -63,7 +59,7 @@ def block_leaked(block_text: str, output: OutputText) -> bool | None:
         return None
     if len(words) < NGRAM:
         return " " + " ".join(words) + " " in output.spaced
-    grams = ngrams(words)
+    grams = shingles(words, NGRAM)
     found = sum(1 for g in grams if g in output.grams)
     return found >= LEAKED_SHARE * len(grams)
 
