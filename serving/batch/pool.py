@@ -109,8 +109,7 @@ class WorkerPool:
                     break
                 except BrokenProcessPool:
                     self._restart(counted=False)
-                    page_rows, page_kept = [error_row(page, WORKER_DIED, self.options.include_blocks,
-                                                       markdown=self.options.markdown)], 0
+                    page_rows, page_kept = [error_row(page, WORKER_DIED, self.options)], 0
             rows += page_rows
             kept += page_kept
         return rows, kept, pid, rss, cpu

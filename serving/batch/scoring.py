@@ -48,14 +48,13 @@ def page_mode(page: Page, mode: str) -> str:
     return page.kind or detect_mode(page.data, page.encoding)
 
 
-def error_row(page: Page, message: str, include_blocks: bool, mode: str | None = None,
-              markdown: bool = False) -> dict[str, Any]:
+def error_row(page: Page, message: str, options: BatchOptions, mode: str | None = None) -> dict[str, Any]:
     """The row of a page without a result: the same keys as a scored row, ``error`` set."""
     row: dict[str, Any] = {"id": page.id, "url": page.url, "source": page.source, "mode": mode, "model": None,
                            "story_text": None, "metadata": None}
-    if include_blocks:
+    if options.include_blocks:
         row["blocks"] = None
-    if markdown:
+    if options.markdown:
         row["markdown"] = None
     row["error"] = message
     return row
@@ -72,7 +71,7 @@ def score_chunk_with(model: StoryFilter, pages: list[Page], options: BatchOption
     groups: dict[str, list[tuple[int, list]]] = {"html": [], "text": []}
     for i, page in enumerate(pages):
         if page.error is not None or page.data is None:
-            rows[i] = error_row(page, page.error or "no page", options.include_blocks, markdown=options.markdown)
+            rows[i] = error_row(page, page.error or "no page", options)
             continue
         mode = None
         deadline = Deadline.never() if options.page_budget is None else Deadline.after(options.page_budget)
@@ -82,10 +81,10 @@ def score_chunk_with(model: StoryFilter, pages: list[Page], options: BatchOption
                                    structure=options.markdown)
             deadline.require(scoring_seconds(blocks), f"scoring {len(blocks)} blocks")
         except InputError as err:
-            rows[i] = error_row(page, str(err), options.include_blocks, mode, options.markdown)
+            rows[i] = error_row(page, str(err), options, mode)
             continue
         except BudgetExceeded as err:
-            rows[i] = error_row(page, f"{BUDGET_CODE}: {err}", options.include_blocks, mode, options.markdown)
+            rows[i] = error_row(page, f"{BUDGET_CODE}: {err}", options, mode)
             continue
         groups[mode].append((i, blocks))
     kept = 0
