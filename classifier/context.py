@@ -12,9 +12,10 @@ import numpy as np
 
 from .blocks import Block
 from .headings import governing_headings
+from .page_type import PAGE_TYPES
 from .region import path_groups, region_features
 
-CONTEXT_NAMES = (
+BASE_CONTEXT_NAMES = (
     "z", "z_prev1", "z_next1", "z_prev2", "z_next2", "win3_mean", "win10_mean",
     "container_mean", "container_max", "container_min", "z_minus_container", "page_mean",
     "page_max", "page_story_share", "p", "p_win3_mean", "container_p_mean", "after_last_strong",
@@ -23,6 +24,15 @@ CONTEXT_NAMES = (
     "region_score",
 )
 _BASE = 19  # columns before the heading, template, topic and region ones
+#: Context features that the page's type modulates: with the type's probability as a factor,
+#: a linear second stage weighs them by page type (a repeated template after the story is
+#: clutter on an article and the content of a forum).
+PAGE_TYPE_INPUTS = ("z", "container_mean", "path_mean", "after_last_strong", "in_region", "topic_similarity")
+PAGE_TYPE_NAMES = (tuple(f"type_{t}" for t in PAGE_TYPES)
+                   + tuple(f"type_{t}_x_{name}" for t in PAGE_TYPES for name in PAGE_TYPE_INPUTS))
+CONTEXT_NAMES = BASE_CONTEXT_NAMES + PAGE_TYPE_NAMES
+_N_BASE = len(BASE_CONTEXT_NAMES)
+_TYPE_INPUTS = np.array([BASE_CONTEXT_NAMES.index(name) for name in PAGE_TYPE_INPUTS])
 
 
 def _window_mean(values: np.ndarray, radius: int) -> np.ndarray:
@@ -44,12 +54,14 @@ def container_ids(blocks: Sequence[Block]) -> np.ndarray:
 
 def context_features(blocks: Sequence[Block], z: np.ndarray, ids: np.ndarray | None = None,
                      groups: np.ndarray | None = None, governing: np.ndarray | None = None,
-                     similarity: np.ndarray | None = None) -> np.ndarray:
+                     similarity: np.ndarray | None = None, page_type: np.ndarray | None = None) -> np.ndarray:
     """One row per block: first-stage logits of the block and its context.
 
     ``ids`` are the blocks' :func:`container_ids`, ``groups`` their path groups,
-    ``governing`` their governing headings (worked out here when not given) and
-    ``similarity`` their topic similarity (see :mod:`classifier.region`; zeros when not given).
+    ``governing`` their governing headings (worked out here when not given),
+    ``similarity`` their topic similarity (see :mod:`classifier.region`; zeros when not given)
+    and ``page_type`` the page's probability of each of ``PAGE_TYPES`` (the page-type
+    columns stay zero when not given).
     """
     n = len(blocks)
     out = np.zeros((n, len(CONTEXT_NAMES)), dtype=np.float64)
@@ -97,5 +109,10 @@ def context_features(blocks: Sequence[Block], z: np.ndarray, ids: np.ndarray | N
     if similarity is not None:
         out[:, _BASE + 4] = similarity
     chars = np.fromiter((len(b.text) for b in blocks), dtype=np.float64, count=n)
-    out[:, _BASE + 5:] = region_features(blocks, p, chars)
+    out[:, _BASE + 5:_N_BASE] = region_features(blocks, p, chars)
+    if page_type is not None:
+        k = len(PAGE_TYPES)
+        out[:, _N_BASE:_N_BASE + k] = page_type
+        products = out[:, _TYPE_INPUTS][:, None, :] * np.asarray(page_type, dtype=np.float64)[None, :, None]
+        out[:, _N_BASE + k:] = products.reshape(n, -1)
     return out

@@ -23,9 +23,10 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
 from sklearn.preprocessing import StandardScaler
 
-from .context import CONTEXT_NAMES, context_features
+from .context import BASE_CONTEXT_NAMES, CONTEXT_NAMES, context_features
 from .features import SHAPE_NAMES
-from .scorer import TREES_PREFIX, BlockScorer, Page, batch_governing, sigmoid
+from .page_type import PAGE_TYPES, PageTypeModel, page_type_matrix
+from .scorer import PAGE_TYPE_PREFIX, TREES_PREFIX, BlockScorer, Page, batch_governing, sigmoid
 from .trees import trees_from_boosting
 from .tfidf import TokenTfidf
 from .tokens import BlockTokens
@@ -42,7 +43,7 @@ class BlockClassifier(BlockScorer, ClassifierMixin, BaseEstimator):
                  class_weight: str | None = None, max_iter: int = 300, random_state: int = 0,
                  heading_tfidf: bool = True, heading_weight: float = 1.0, stage2_trees: int = 0,
                  stage2_tree_leaves: int = 15, stage2_tree_depth: int = 6,
-                 stage2_tree_learning_rate: float = 0.1) -> None:
+                 stage2_tree_learning_rate: float = 0.1, page_type_context: bool = False) -> None:
         self.use_dom = use_dom
         self.text_ngram_max = text_ngram_max
         self.text_max_features = text_max_features
@@ -64,6 +65,7 @@ class BlockClassifier(BlockScorer, ClassifierMixin, BaseEstimator):
         self.stage2_tree_leaves = stage2_tree_leaves
         self.stage2_tree_depth = stage2_tree_depth
         self.stage2_tree_learning_rate = stage2_tree_learning_rate
+        self.page_type_context = page_type_context
 
     # ----- features -------------------------------------------------------------------------
     def _stage1_matrix(self, pages: Sequence[Page], tokens: BlockTokens,
@@ -109,9 +111,14 @@ class BlockClassifier(BlockScorer, ClassifierMixin, BaseEstimator):
         return cls(**{"heading_tfidf": False, **params})
 
     # ----- fit ---------------------------------------------------------------------------
-    def fit(self, X: Sequence[Page], y: Sequence[Sequence[int]], groups: Sequence | None = None
-            ) -> "BlockClassifier":
-        """Fit on pages of blocks; ``groups`` (e.g. site per page) keeps the stage-2 folds honest."""
+    def fit(self, X: Sequence[Page], y: Sequence[Sequence[int]], groups: Sequence | None = None,
+            page_types: Sequence[str | None] | None = None) -> "BlockClassifier":
+        """Fit on pages of blocks; ``groups`` (e.g. site per page) keeps the stage-2 folds honest.
+
+        ``page_types`` (one of ``PAGE_TYPES`` per page, None or anything else where unknown)
+        teach the model's own page-type model when ``page_type_context`` is on; without two
+        known types the context stage does without the page type.
+        """
         pages = list(X)
         labels = [np.asarray(v, dtype=np.int64) for v in y]
         if len(pages) != len(labels) or any(len(p) != len(v) for p, v in zip(pages, labels)):
@@ -126,10 +133,16 @@ class BlockClassifier(BlockScorer, ClassifierMixin, BaseEstimator):
         model = self._fit_stage1(pages, tokens, flat_y)
         self.stage1_coef_ = model.coef_.ravel().copy()
         self.stage1_intercept_ = float(model.intercept_[0])
+        self.__dict__.pop("context_columns_", None)
+        self.__dict__.pop("page_type_model_", None)
         if self.second_stage:
             facts = self._facts(pages)
-            ctx = np.vstack([context_features(p, z, f.containers, f.groups, f.governing, sim)
-                             for p, z, f, sim in zip(pages, oof, facts, similarity)])
+            kinds = self._fit_page_types(pages, page_types, groups)
+            ctx = np.vstack([context_features(p, z, f.containers, f.groups, f.governing, sim, kind)
+                             for p, z, f, sim, kind in zip(pages, oof, facts, similarity, kinds)])
+            if not kinds or kinds[0] is None:  # no page-type model: the context stage does without
+                self.context_columns_ = np.arange(len(BASE_CONTEXT_NAMES))
+                ctx = ctx[:, self.context_columns_]
             self.context_scaler_ = StandardScaler().fit(ctx)
             stage2 = LogisticRegression(C=self.stage2_C, max_iter=2000, random_state=self.random_state,
                                         class_weight=self.class_weight)
@@ -148,6 +161,36 @@ class BlockClassifier(BlockScorer, ClassifierMixin, BaseEstimator):
             self.inner_scores_ = [inner[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
         self.n_features_in_ = len(self.stage1_coef_)
         return self
+
+    def _fit_page_types(self, pages: Sequence[Page], page_types: Sequence[str | None] | None,
+                        groups: Sequence | None) -> list[np.ndarray | None]:
+        """Fit the page-type model the context stage reads (``page_type_model_``) and return
+        every training page's P(type) from a page-type model that did not see its group (so the
+        context stage learns from types as uncertain as they are on new pages); all None when
+        the page type is not used."""
+        n = len(pages)
+        known = [i for i in range(n) if page_types is not None and page_types[i] in PAGE_TYPES]
+        if not self.page_type_context or len({page_types[i] for i in known}) < 2:
+            return [None] * n
+        features = page_type_matrix(pages)
+        self.page_type_model_ = PageTypeModel().fit_features(features[known], [page_types[i] for i in known])
+        columns = [PAGE_TYPES.index(t) for t in self.page_type_model_.types_]
+        out = np.zeros((n, len(PAGE_TYPES)))
+        out[:, columns] = self.page_type_model_.proba_from_features(features)
+        group_ids = np.asarray(groups if groups is not None else np.arange(n))
+        folds = min(self.stage2_folds, len(np.unique(group_ids)))
+        if folds >= 2:
+            is_known = np.zeros(n, dtype=bool)
+            is_known[known] = True
+            for train_idx, test_idx in GroupKFold(n_splits=folds).split(np.zeros(n), groups=group_ids):
+                train_idx = train_idx[is_known[train_idx]]
+                if len({page_types[i] for i in train_idx}) < 2:
+                    continue  # too few types to learn from: these pages keep the full model's guess
+                sub = PageTypeModel().fit_features(features[train_idx], [page_types[i] for i in train_idx])
+                out[test_idx] = 0.0
+                out[np.ix_(test_idx, [PAGE_TYPES.index(t) for t in sub.types_])] = \
+                    sub.proba_from_features(features[test_idx])
+        return list(out)
 
     def _boosting(self) -> HistGradientBoostingClassifier:
         return HistGradientBoostingClassifier(
@@ -236,6 +279,10 @@ def classifier_to_state(model: BlockClassifier) -> tuple[dict[str, np.ndarray], 
                        "stage2_coef": model.stage2_coef_, "stage2_intercept": np.array([model.stage2_intercept_])})
         if model.stage2_trees:
             arrays.update(model.stage2_trees_.to_arrays(TREES_PREFIX))
+        page_type_model = getattr(model, "page_type_model_", None)
+        if page_type_model is not None:
+            page_arrays, config["page_type"] = page_type_model.to_state()
+            arrays.update({PAGE_TYPE_PREFIX + name: value for name, value in page_arrays.items()})
     return arrays, config
 
 

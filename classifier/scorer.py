@@ -15,9 +15,10 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from .blocks import Block
-from .context import CONTEXT_NAMES, container_ids, context_features
+from .context import CONTEXT_NAMES, PAGE_TYPE_NAMES, container_ids, context_features
 from .features import SHAPE_NAMES, page_shape_features
 from .headings import governing_headings
+from .page_type import PAGE_TYPES, PageTypeModel, page_type_matrix
 from .region import path_groups, topic_similarity
 from .tokens import BlockTokens, tokenize_blocks
 from .trees import TreeEnsemble
@@ -28,6 +29,10 @@ Page = Sequence[Block]
 # The parameters scoring reads, with the values of models saved before each existed.
 #: Where a model file keeps the context stage's boosted trees (see :mod:`classifier.trees`).
 TREES_PREFIX = "stage2_trees_"
+#: Where a model file keeps the page-type model its context stage reads (arrays ``mean``,
+#: ``scale``, ``coef``, ``intercept`` of :class:`~classifier.page_type.PageTypeModel`).
+PAGE_TYPE_PREFIX = "page_type_"
+_PAGE_TYPE_ARRAYS = ("mean", "scale", "coef", "intercept")
 
 SCORING_DEFAULTS: dict[str, Any] = {
     "use_dom": True, "text_ngram_max": 2, "max_tokens": 120, "text_weight": 1.0, "dom_weight": 1.0,
@@ -136,6 +141,12 @@ class BlockScorer:
                 raise ValueError("second-stage weights do not match the context features")
             if model.stage2_trees:
                 model.stage2_trees_ = TreeEnsemble.from_arrays(arrays, TREES_PREFIX, len(context_names) + 1)
+        if set(context_names) & set(PAGE_TYPE_NAMES):
+            if not model.second_stage or not isinstance(config.get("page_type"), dict):
+                raise ValueError("the context stage reads the page type but the model has no page-type model")
+            model.page_type_model_ = PageTypeModel.from_state(
+                {name: arrays[PAGE_TYPE_PREFIX + name] for name in _PAGE_TYPE_ARRAYS
+                 if PAGE_TYPE_PREFIX + name in arrays}, config["page_type"])
         model.n_features_in_ = n_features
         return model
 
@@ -239,10 +250,22 @@ class BlockScorer:
         sim = topic_similarity(rows, cols, values, page_of_block, weight, n_text)
         return logits, [sim[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
 
-    def _stage2(self, page: Page, z: np.ndarray, fact: PageFacts, similarity: np.ndarray) -> np.ndarray:
+    def _page_types(self, pages: Sequence[Page]) -> list[np.ndarray | None]:
+        """Each page's P(type) over ``PAGE_TYPES`` from the model's own page-type model (None
+        for every page when the context stage does not read the page type)."""
+        model: PageTypeModel | None = getattr(self, "page_type_model_", None)
+        if model is None or not pages:
+            return [None] * len(pages)
+        proba = model.proba_from_features(page_type_matrix(pages))
+        full = np.zeros((len(pages), len(PAGE_TYPES)))
+        full[:, [PAGE_TYPES.index(t) for t in model.types_]] = proba
+        return list(full)
+
+    def _stage2(self, page: Page, z: np.ndarray, fact: PageFacts, similarity: np.ndarray,
+                page_type: np.ndarray | None = None) -> np.ndarray:
         """P(story) of a page's blocks from their stage-1 logits and their context."""
         ctx = self._context_columns(context_features(page, z, fact.containers, fact.groups, fact.governing,
-                                                     similarity))
+                                                     similarity, page_type))
         return sigmoid(self._stage2_logits((ctx - self.context_scaler_.mean_) / self.context_scaler_.scale_))
 
     def _stage2_logits(self, scaled_context: np.ndarray) -> np.ndarray:
@@ -263,8 +286,8 @@ class BlockScorer:
         if not self.second_stage:
             return [sigmoid(z) for z in self._stage1_logits(pages, tokens, facts)]
         logits, similarity = self._stage1_logits(pages, tokens, facts, with_similarity=True)
-        return [self._stage2(page, z, fact, sim) if len(page) else np.zeros(0)
-                for page, z, fact, sim in zip(pages, logits, facts, similarity)]
+        return [self._stage2(page, z, fact, sim, kind) if len(page) else np.zeros(0)
+                for page, z, fact, sim, kind in zip(pages, logits, facts, similarity, self._page_types(pages))]
 
     def predict_proba(self, X: Sequence[Page]) -> np.ndarray:
         """``(n_blocks, 2)``: P(boilerplate), P(story); pages concatenated in order."""

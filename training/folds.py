@@ -126,7 +126,8 @@ def fit_pages(make_model: Callable[[], BlockClassifier], examples: Examples,
               indices: Sequence[int]) -> BlockClassifier:
     """A model fitted on the pages at ``indices``, grouped by site for its own inner folds."""
     return make_model().fit([examples.pages[i] for i in indices], [examples.labels[i] for i in indices],
-                            groups=[examples.groups[i] for i in indices])
+                            groups=[examples.groups[i] for i in indices],
+                            page_types=[getattr(examples.sources[i], "page_type", None) for i in indices])
 
 
 def inner_fold_scores(examples: Examples, train: Sequence[int], make_model: Callable[[], BlockClassifier],
