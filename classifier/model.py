@@ -26,7 +26,7 @@ from sklearn.preprocessing import StandardScaler
 from .context import BASE_CONTEXT_NAMES, CONTEXT_NAMES, context_features
 from .features import SHAPE_NAMES
 from .page_type import PAGE_TYPES, PageTypeModel, page_type_matrix
-from .scorer import PAGE_TYPE_PREFIX, TREES_PREFIX, BlockScorer, Page, batch_governing, sigmoid
+from .scorer import PAGE_TYPE_PREFIX, TREES_PREFIX, BlockScorer, Page, PageFacts, batch_governing, sigmoid
 from .trees import trees_from_boosting
 from .tfidf import TokenTfidf
 from .tokens import BlockTokens
@@ -43,7 +43,8 @@ class BlockClassifier(BlockScorer, ClassifierMixin, BaseEstimator):
                  class_weight: str | None = None, max_iter: int = 300, random_state: int = 0,
                  heading_tfidf: bool = True, heading_weight: float = 1.0, stage2_trees: int = 0,
                  stage2_tree_leaves: int = 15, stage2_tree_depth: int = 6,
-                 stage2_tree_learning_rate: float = 0.1, page_type_context: bool = False) -> None:
+                 stage2_tree_learning_rate: float = 0.1, page_type_context: bool = False,
+                 text_min_sites: int = 1, dom_min_sites: int = 1) -> None:
         self.use_dom = use_dom
         self.text_ngram_max = text_ngram_max
         self.text_max_features = text_max_features
@@ -66,6 +67,8 @@ class BlockClassifier(BlockScorer, ClassifierMixin, BaseEstimator):
         self.stage2_tree_depth = stage2_tree_depth
         self.stage2_tree_learning_rate = stage2_tree_learning_rate
         self.page_type_context = page_type_context
+        self.text_min_sites = text_min_sites
+        self.dom_min_sites = dom_min_sites
 
     # ----- features -------------------------------------------------------------------------
     def _stage1_matrix(self, pages: Sequence[Page], tokens: BlockTokens,
@@ -87,13 +90,18 @@ class BlockClassifier(BlockScorer, ClassifierMixin, BaseEstimator):
         parts.append(sp.csr_matrix((shapes - self.scaler_.mean_) / self.scaler_.scale_))
         return sp.hstack(parts, format="csr")
 
-    def _fit_stage1(self, pages: Sequence[Page], tokens: BlockTokens, y: np.ndarray) -> LogisticRegression:
+    def _fit_stage1(self, pages: Sequence[Page], tokens: BlockTokens, y: np.ndarray,
+                    groups: Sequence | None = None) -> LogisticRegression:
+        """Fit the vocabularies, the shape scaler and the stage-1 regression; ``groups`` (the
+        site of each page) let the vocabularies keep only words seen on ``*_min_sites`` sites."""
+        block_groups = None if groups is None else np.repeat(np.asarray(groups), [len(p) for p in pages])
         self.text_vectorizer_ = TokenTfidf(ngram_max=self.text_ngram_max, min_df=self.min_df,
-                                           max_features=self.text_max_features).fit(tokens)
+                                           max_features=self.text_max_features,
+                                           min_groups=self.text_min_sites).fit(tokens, groups=block_groups)
         if self.use_dom:
             dom = [b.dom_tokens for page in pages for b in page]
-            self.dom_vectorizer_ = TokenTfidf(ngram_max=1, min_df=self.min_df,
-                                              max_features=self.dom_max_features).fit(dom)
+            self.dom_vectorizer_ = TokenTfidf(ngram_max=1, min_df=self.min_df, max_features=self.dom_max_features,
+                                              min_groups=self.dom_min_sites).fit(dom, groups=block_groups)
         facts = self._facts(pages)
         shapes = self._shapes(pages, tokens, facts)
         self.scaler_ = StandardScaler().fit(shapes)
@@ -130,14 +138,14 @@ class BlockClassifier(BlockScorer, ClassifierMixin, BaseEstimator):
         tokens = self._tokens(pages)
         if self.second_stage:
             oof, similarity = self._out_of_fold_logits(pages, tokens, labels, groups)
-        model = self._fit_stage1(pages, tokens, flat_y)
+        model = self._fit_stage1(pages, tokens, flat_y, groups)
         self.stage1_coef_ = model.coef_.ravel().copy()
         self.stage1_intercept_ = float(model.intercept_[0])
         self.__dict__.pop("context_columns_", None)
         self.__dict__.pop("page_type_model_", None)
         if self.second_stage:
             facts = self._facts(pages)
-            kinds = self._fit_page_types(pages, page_types, groups)
+            kinds = self._fit_page_types(pages, page_types, groups, facts)
             ctx = np.vstack([context_features(p, z, f.containers, f.groups, f.governing, sim, kind)
                              for p, z, f, sim, kind in zip(pages, oof, facts, similarity, kinds)])
             if not kinds or kinds[0] is None:  # no page-type model: the context stage does without
@@ -163,7 +171,8 @@ class BlockClassifier(BlockScorer, ClassifierMixin, BaseEstimator):
         return self
 
     def _fit_page_types(self, pages: Sequence[Page], page_types: Sequence[str | None] | None,
-                        groups: Sequence | None) -> list[np.ndarray | None]:
+                        groups: Sequence | None, facts: Sequence[PageFacts] | None = None
+                        ) -> list[np.ndarray | None]:
         """Fit the page-type model the context stage reads (``page_type_model_``) and return
         every training page's P(type) from a page-type model that did not see its group (so the
         context stage learns from types as uncertain as they are on new pages); all None when
@@ -172,7 +181,7 @@ class BlockClassifier(BlockScorer, ClassifierMixin, BaseEstimator):
         known = [i for i in range(n) if page_types is not None and page_types[i] in PAGE_TYPES]
         if not self.page_type_context or len({page_types[i] for i in known}) < 2:
             return [None] * n
-        features = page_type_matrix(pages)
+        features = page_type_matrix(pages, None if facts is None else [f.groups for f in facts])
         self.page_type_model_ = PageTypeModel().fit_features(features[known], [page_types[i] for i in known])
         columns = [PAGE_TYPES.index(t) for t in self.page_type_model_.types_]
         out = np.zeros((n, len(PAGE_TYPES)))
@@ -233,7 +242,8 @@ class BlockClassifier(BlockScorer, ClassifierMixin, BaseEstimator):
             sub_pages = [pages[i] for i in train_idx]
             sub_tokens = self._tokens(sub_pages)
             sub_y = np.concatenate([labels[i] for i in train_idx])
-            model = sub._fit_stage1(sub_pages, sub_tokens, sub_y)
+            model = sub._fit_stage1(sub_pages, sub_tokens, sub_y,
+                                     None if groups is None else [group_ids[i] for i in train_idx])
             sub.stage1_coef_ = model.coef_.ravel()
             sub.stage1_intercept_ = float(model.intercept_[0])
             test_pages = [pages[i] for i in test_idx]

@@ -130,18 +130,22 @@ def dom_word_buckets(blocks: Sequence[Block]) -> tuple[np.ndarray, np.ndarray, n
     button holds it and the level of its first heading tag. One pass of dict
     lookups over the tuples' words, the rest in numpy.
     """
-    n = len(blocks)
-    slot = np.full(n, -1, dtype=np.int64)
-    seen: dict[int, int] = {}  # by the tuple's id: sibling blocks share one tuple object
+    by_object: dict[int, int] = {}  # sibling blocks share one tuple object: matched by id first
+    by_value: dict[tuple[str, ...], int] = {}  # then equal tuples of other elements (same path)
     tuples: list[tuple[str, ...]] = []
-    for i, block in enumerate(blocks):
+    slots: list[int] = []
+    for block in blocks:
         tokens = block.dom_tokens
-        if tokens:
-            k = seen.get(id(tokens))
-            if k is None:
-                k = seen[id(tokens)] = len(tuples)
+        if not tokens:
+            slots.append(-1)
+            continue
+        k = by_object.get(id(tokens))
+        if k is None:
+            k = by_object[id(tokens)] = by_value.setdefault(tuple(tokens), len(tuples))
+            if k == len(tuples):
                 tuples.append(tokens)
-            slot[i] = k
+        slots.append(k)
+    slot = np.array(slots, dtype=np.int64)
     empty = np.zeros(0, dtype=np.int64)
     if not tuples:
         return slot, empty, empty, np.zeros(0, dtype=bool), empty
@@ -224,8 +228,10 @@ def _dom_words(blocks: Sequence[Block], chars: np.ndarray) -> tuple[np.ndarray, 
     return bag, form, level
 
 
-def page_type_features(blocks: Sequence[Block]) -> np.ndarray:
-    """The page's structure as ``N_FEATURES`` numbers (names in ``FEATURE_NAMES``); zeros for no blocks."""
+def page_type_features(blocks: Sequence[Block], groups: np.ndarray | None = None) -> np.ndarray:
+    """The page's structure as ``N_FEATURES`` numbers (names in ``FEATURE_NAMES``); zeros for no blocks.
+
+    ``groups``: the blocks' :func:`~classifier.region.path_groups`, when the caller has them."""
     out = np.zeros(N_FEATURES)
     n = len(blocks)
     if n == 0:
@@ -267,7 +273,7 @@ def page_type_features(blocks: Sequence[Block]) -> np.ndarray:
           float(((chars >= 80) & (chars < LONG_CHARS)).mean()),
           float((long[1:] & short[:-1]).sum() / max(int(long.sum()), 1))]
     # repeated templates
-    groups = path_groups(blocks)
+    groups = path_groups(blocks) if groups is None else groups
     sizes = np.bincount(groups)
     repeated = sizes >= REPEATED
     in_repeated = repeated[groups]
@@ -317,11 +323,11 @@ def page_type_features(blocks: Sequence[Block]) -> np.ndarray:
     return out
 
 
-def page_type_matrix(pages: Sequence[Sequence[Block]]) -> np.ndarray:
-    """:func:`page_type_features` of every page, one row each."""
+def page_type_matrix(pages: Sequence[Sequence[Block]], groups: Sequence[np.ndarray] | None = None) -> np.ndarray:
+    """:func:`page_type_features` of every page, one row each (``groups``: each page's path groups)."""
     out = np.zeros((len(pages), N_FEATURES))
     for i, blocks in enumerate(pages):
-        out[i] = page_type_features(blocks)
+        out[i] = page_type_features(blocks, None if groups is None else groups[i])
     return out
 
 

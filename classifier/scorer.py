@@ -250,13 +250,13 @@ class BlockScorer:
         sim = topic_similarity(rows, cols, values, page_of_block, weight, n_text)
         return logits, [sim[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
 
-    def _page_types(self, pages: Sequence[Page]) -> list[np.ndarray | None]:
+    def _page_types(self, pages: Sequence[Page], facts: Sequence[PageFacts]) -> list[np.ndarray | None]:
         """Each page's P(type) over ``PAGE_TYPES`` from the model's own page-type model (None
         for every page when the context stage does not read the page type)."""
         model: PageTypeModel | None = getattr(self, "page_type_model_", None)
         if model is None or not pages:
             return [None] * len(pages)
-        proba = model.proba_from_features(page_type_matrix(pages))
+        proba = model.proba_from_features(page_type_matrix(pages, [fact.groups for fact in facts]))
         full = np.zeros((len(pages), len(PAGE_TYPES)))
         full[:, [PAGE_TYPES.index(t) for t in model.types_]] = proba
         return list(full)
@@ -287,7 +287,7 @@ class BlockScorer:
             return [sigmoid(z) for z in self._stage1_logits(pages, tokens, facts)]
         logits, similarity = self._stage1_logits(pages, tokens, facts, with_similarity=True)
         return [self._stage2(page, z, fact, sim, kind) if len(page) else np.zeros(0)
-                for page, z, fact, sim, kind in zip(pages, logits, facts, similarity, self._page_types(pages))]
+                for page, z, fact, sim, kind in zip(pages, logits, facts, similarity, self._page_types(pages, facts))]
 
     def predict_proba(self, X: Sequence[Page]) -> np.ndarray:
         """``(n_blocks, 2)``: P(boilerplate), P(story); pages concatenated in order."""

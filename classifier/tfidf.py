@@ -12,6 +12,7 @@ without building ``X``. Scoring needs only the lookup half,
 from __future__ import annotations
 
 import math
+from itertools import repeat
 from collections.abc import Sequence
 
 import numpy as np
@@ -28,32 +29,62 @@ class TokenTfidf(TfidfLookup, TransformerMixin, BaseEstimator):
     """Sublinear TF-IDF with l2-normalised rows over token documents, optionally with bigrams."""
 
     def __init__(self, ngram_max: int = 1, min_df: int = 3, max_features: int | None = 100_000,
-                 sublinear_tf: bool = True) -> None:
+                 sublinear_tf: bool = True, min_groups: int = 1) -> None:
         self.ngram_max = ngram_max
         self.min_df = min_df
         self.max_features = max_features
         self.sublinear_tf = sublinear_tf
+        self.min_groups = min_groups
 
     # ----- fit --------------------------------------------------------------------------
-    def fit(self, docs: Docs, y=None) -> "TokenTfidf":
-        """Keep grams found in at least ``min_df`` documents, the ``max_features`` most frequent."""
+    def fit(self, docs: Docs, y=None, groups: Sequence | None = None) -> "TokenTfidf":
+        """Keep grams found in at least ``min_df`` documents, the ``max_features`` most frequent.
+
+        With ``groups`` (one per document, e.g. its site), a gram must also be found in at
+        least ``min_groups`` groups: a class name or phrase of one site is that site's
+        signature, and a weight learned for it is a site rule that no unseen site shares.
+        """
+        if groups is not None and len(groups) != (docs.n_rows if isinstance(docs, BlockTokens) else len(docs)):
+            raise ValueError("groups must give one group per document")
+        group_ids = None if groups is None or self.min_groups <= 1 else \
+            np.unique(np.asarray(groups), return_inverse=True)[1].reshape(-1)
         if self._whole_tokens(docs):
-            return self._fit_whole_tokens(docs)
+            return self._fit_whole_tokens(docs, group_ids)
         docs = as_block_tokens(docs)
         codes, rows = self._grams(docs)
         grams, first, dense = np.unique(codes, return_index=True, return_inverse=True)
         n_rows = max(docs.n_rows, 1)
         pairs = np.unique(dense.astype(np.int64) * n_rows + rows)
         df = np.bincount(pairs // n_rows, minlength=len(grams))
-        chosen = np.flatnonzero(df >= self.min_df)
+        keep = df >= self.min_df
+        if group_ids is not None:
+            n_groups = int(group_ids.max()) + 1 if len(group_ids) else 1
+            gram_groups = np.unique((pairs // n_rows) * n_groups + group_ids[pairs % n_rows])
+            keep &= np.bincount(gram_groups // n_groups, minlength=len(grams)) >= self.min_groups
+        chosen = np.flatnonzero(keep)
         return self._keep(self._names(docs, first[chosen]), df[chosen].tolist(), docs.n_rows)
 
-    def _fit_whole_tokens(self, docs: Sequence[Sequence[str]]) -> "TokenTfidf":
+    def _fit_whole_tokens(self, docs: Sequence[Sequence[str]], group_ids: np.ndarray | None = None
+                          ) -> "TokenTfidf":
         df: dict[str, int] = {}
-        for doc in docs:
+        groups_of: dict[str, set] = {}
+        # documents that are one object (the blocks of one element share their token tuple) are
+        # counted together: per distinct (object, group), how many documents it stands for
+        where = zip(map(id, docs), group_ids.tolist() if group_ids is not None else repeat(0))
+        distinct: dict[tuple[int, int], list] = {}
+        for doc, key in zip(docs, where):
+            entry = distinct.get(key)
+            if entry is None:
+                distinct[key] = [doc, 1]
+            else:
+                entry[1] += 1
+        for (_, group), (doc, count) in distinct.items():
             for token in set(doc):
-                df[token] = df.get(token, 0) + 1
-        chosen = [(t, c) for t, c in df.items() if c >= self.min_df]
+                df[token] = df.get(token, 0) + count
+                if group_ids is not None:
+                    groups_of.setdefault(token, set()).add(group)
+        chosen = [(t, c) for t, c in df.items() if c >= self.min_df
+                  and (group_ids is None or len(groups_of[t]) >= self.min_groups)]
         return self._keep([t for t, _ in chosen], [c for _, c in chosen], len(docs))
 
     def _keep(self, names: list[str], df: list[int], n_docs: int) -> "TokenTfidf":
