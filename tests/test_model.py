@@ -112,3 +112,18 @@ def test_text_mode_model_without_dom(examples):
     proba = model.predict_proba(text.pages[:2])
     assert proba.shape == (len(text.pages[0]) + len(text.pages[1]), 2)
     assert all(b.path is None for b in text.pages[0])
+
+
+def test_min_sites_keep_only_words_seen_on_that_many_sites(split):
+    pages, labels, groups, _, _ = split
+    model = BlockClassifier(random_state=0, dom_min_sites=3, text_min_sites=2).fit(pages, labels, groups=groups)
+    sites_of: dict[str, set] = {}
+    for page, group in zip(pages, groups):
+        for block in page:
+            for token in block.dom_tokens:
+                sites_of.setdefault(token, set()).add(group)
+    assert model.dom_vectorizer_.vocabulary_
+    assert all(len(sites_of[t]) >= 3 for t in model.dom_vectorizer_.vocabulary_)
+    everything = BlockClassifier(random_state=0).fit(pages, labels, groups=groups)
+    assert set(model.dom_vectorizer_.vocabulary_) < set(everything.dom_vectorizer_.vocabulary_)
+    assert len(model.text_vectorizer_.vocabulary_) <= len(everything.text_vectorizer_.vocabulary_)

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -73,6 +74,27 @@ def test_tfidf_fit_names_the_grams_it_keeps():
     vec = TokenTfidf(ngram_max=2, min_df=2, max_features=None).fit(docs)
     assert set(vec.vocabulary_) == {"the", "cat", "the cat"}
     assert vec.transform(docs).shape == (3, 3)
+
+
+@pytest.mark.parametrize("whole_tokens", [True, False])
+def test_tfidf_can_keep_only_grams_seen_in_several_groups(whole_tokens):
+    """A word of one site (its class names, its slogan) is dropped however often that site uses it."""
+    shared = ("related", "links")
+    one_site = ("kopfzeile",)
+    docs = [shared + one_site] * 5 + [shared] * 2 + [("related",)]
+    groups = ["a"] * 5 + ["b", "b", "c"]
+    fit_docs = docs if whole_tokens else tokenize_blocks([" ".join(d) for d in docs], 120)
+    plain = TokenTfidf(min_df=2, max_features=None).fit(fit_docs)
+    assert set(plain.vocabulary_) == {"related", "links", "kopfzeile"}
+    assert set(TokenTfidf(min_df=2, max_features=None, min_groups=2).fit(fit_docs, groups=groups).vocabulary_) \
+        == {"related", "links"}
+    assert set(TokenTfidf(min_df=2, max_features=None, min_groups=3).fit(fit_docs, groups=groups).vocabulary_) \
+        == {"related"}
+    # document frequencies (idf) still count documents, not groups
+    kept = TokenTfidf(min_df=2, max_features=None, min_groups=2).fit(fit_docs, groups=groups)
+    assert np.allclose(kept.idf_, [plain.idf_[plain.vocabulary_[t]] for t in sorted(kept.vocabulary_)])
+    with pytest.raises(ValueError, match="one group per document"):
+        TokenTfidf(min_groups=2).fit(fit_docs, groups=groups[:-1])
 
 
 _COUNTS = [re.compile(r"[.,;:!?]"), re.compile(r"[A-ZÀ-ÖØ-Þ]"), re.compile(r"\d"), re.compile(r"\b[A-ZÀ-ÖØ-Þ]\w"),
