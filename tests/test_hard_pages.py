@@ -20,9 +20,9 @@ from hard_pages import HARD, ROLES, PageFigures, label_files, load_labels, measu
 
 # Pass marks, pooled over each mode's pages (characters, not blocks): a little looser than the
 # shipped models' figures (bench/hard_pages.py), so a real regression fails them.
-HTML_STORY_RECALL_MIN = 0.95  # shipped: 0.976
-HTML_TEASER_LEAK_MAX = 0.26  # shipped: 0.206
-HTML_BOILERPLATE_LEAK_MAX = 0.22  # shipped: 0.171
+HTML_STORY_RECALL_MIN = 0.95  # shipped: 0.984
+HTML_TEASER_LEAK_MAX = 0.30  # shipped: 0.259
+HTML_BOILERPLATE_LEAK_MAX = 0.22  # shipped: 0.167
 HTML_COMMENT_LEAK_MAX = 0.50  # shipped: 0.469 (the German comment cards are kept: a known miss below)
 TEXT_STORY_RECALL_MIN = 0.95  # shipped: 0.996
 TEXT_TEASER_LEAK_MAX = 0.55  # shipped: 0.496
@@ -36,6 +36,9 @@ PAGE_COMMENT_LEAK_MAX = 0.40
 KNOWN_MISSES = {  # (test, page) -> what goes wrong
     ("comments", "de_comments_cards.html"): "the German comment cards (div.comment-body) are all kept as story",
     ("teasers", "de_comments_cards.html"): "its 'Lesen Sie auch' line and 'Mehr aus Lokales' list score 0.58-0.70",
+    ("teasers", "es_sequia_aside.html"): "the 'Te puede interesar' cards (section.mod-7, div.mod-7__card) score "
+                                         "0.48-0.63; the model before 0.1.0+fb09dd8905 dropped them only because "
+                                         "its inserted training widgets were named mod_x12 and card",
 }
 
 
@@ -118,3 +121,13 @@ def test_page_drops_its_comments(figures: dict[str, PageFigures], name: str):
     page = figures[name]
     leak = page.rate("comment")
     assert leak <= PAGE_COMMENT_LEAK_MAX, f"{name}: comment leak {leak:.3f}"
+
+
+def test_a_story_in_an_element_named_artikel_is_kept():
+    """Class words are learned from real pages only: inserted training widgets once named
+    ``weitere-artikel`` taught the model that ``artikel`` is clutter, and it dropped this story."""
+    page = (HARD.parent / "comments" / "de_cards.html").read_text(encoding="utf-8")
+    result = load_model().filter_html(page)
+    story = [b for b in result.blocks if "article.artikel>" in (b.path or "")]
+    assert len(story) == 5
+    assert all(b.label == "story" for b in story), [(round(b.score, 2), b.text[:40]) for b in story]
