@@ -50,10 +50,11 @@ from classifier.api import LoadedModel, StoryFilter, default_model_path, load_mo
 from classifier.artifacts import read_manifest, save_model_dir  # noqa: E402
 from classifier.errors import ModelError  # noqa: E402
 from classifier.model import BlockClassifier, classifier_to_state  # noqa: E402
-from training.dataset import Examples  # noqa: E402
+from training.dataset import Examples, build_examples  # noqa: E402
 from training.metrics import PageScore, score_page  # noqa: E402
 from training.readers import detect_source_kind  # noqa: E402
 from training.report import summarize  # noqa: E402
+from training.augment import augment_pages  # noqa: E402
 from training.train import DEFAULT_PARAMS, load_examples  # noqa: E402
 
 STORYFILTER = "storyfilter"
@@ -77,6 +78,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
                         help="score only the first N pages (models are still trained on the whole corpus)")
     parser.add_argument("--systems", default=",".join(SYSTEMS), help=f"comma-separated, from {', '.join(SYSTEMS)}")
     parser.add_argument("--cache", type=Path, default=None, help="keep fold models here and reuse them")
+    parser.add_argument("--augment", type=float, default=0.5,
+                        help="also train the HTML fold models on copies of this share of the training "
+                             "pages with teaser widgets inserted, as the shipped model is trained "
+                             "(0: none; copies are never scored)")
     parser.add_argument("--postfilter-threshold", type=float, default=None,
                         help="text-mode threshold of the post-filter for every source (default: the text "
                              "manifest's threshold for plain page text, its postfilter_threshold for "
@@ -162,10 +167,13 @@ def code_digest() -> str:
     return digest.hexdigest()
 
 
-def cache_key(corpus: Path, mode: str, params: dict[str, Any], examples: Examples, folds: np.ndarray) -> str:
-    """Corpus path + params + fold assignment, plus labels and classifier code (no stale model reused)."""
+def cache_key(corpus: Path, mode: str, params: dict[str, Any], examples: Examples, folds: np.ndarray,
+              extra: Examples | None = None) -> str:
+    """Corpus path + params + fold assignment, plus labels, training-only pages and classifier
+    code (no stale model reused)."""
     digest = hashlib.sha256()
-    head = {"corpus": str(corpus.resolve()), "mode": mode, "params": params, "code": code_digest()}
+    head = {"corpus": str(corpus.resolve()), "mode": mode, "params": params, "code": code_digest(),
+            "extra": [s.id for s in extra.sources] if extra is not None else []}
     digest.update(json.dumps(head, sort_keys=True).encode())
     for source, group, fold, labels in zip(examples.sources, examples.groups, folds, examples.labels):
         digest.update(f"{source.id}\t{group}\t{fold}\t".encode())
@@ -190,12 +198,20 @@ def load_cached(directory: Path | None, threshold: float) -> LoadedModel | None:
         return None
 
 
-def train_fold(examples: Examples, folds: np.ndarray, fold: int, mode: str) -> BlockClassifier:
-    """A model trained on every page outside ``fold``."""
-    train_idx = np.flatnonzero(folds != fold)
-    groups = np.asarray(examples.groups)[train_idx]
+def train_fold(examples: Examples, folds: np.ndarray, fold: int, mode: str,
+               extra: Examples | None = None, extra_folds: np.ndarray | None = None) -> BlockClassifier:
+    """A model trained on every page outside ``fold`` (and the training-only ``extra`` pages of
+    the sites outside it)."""
+    pages, labels, groups = [], [], []
+    for part, part_folds in ((examples, folds), (extra, extra_folds)):
+        if part is None:
+            continue
+        for i in np.flatnonzero(part_folds != fold):
+            pages.append(part.pages[i])
+            labels.append(part.labels[i])
+            groups.append(part.groups[i])
     model = BlockClassifier(**DEFAULT_PARAMS[mode], random_state=0)
-    return model.fit([examples.pages[i] for i in train_idx], [examples.labels[i] for i in train_idx], groups=groups)
+    return model.fit(pages, labels, groups=groups)
 
 
 def save_fold(directory: Path, model: BlockClassifier, mode: str, fold: int, threshold: float) -> None:
@@ -216,10 +232,11 @@ class FoldModels:
 
 
 def fold_models(corpus: Path, examples: Examples, folds: np.ndarray, mode: str, threshold: float,
-                cache: Path | None) -> FoldModels:
+                cache: Path | None, extra: Examples | None = None,
+                extra_folds: np.ndarray | None = None) -> FoldModels:
     """Train (or load from the cache) one model per fold."""
     params = {**DEFAULT_PARAMS[mode], "random_state": 0}
-    key = cache_key(corpus, mode, params, examples, folds)
+    key = cache_key(corpus, mode, params, examples, folds, extra)
     filters: dict[int, StoryFilter] = {}
     seconds, hits = 0.0, 0
     for fold in tqdm(sorted(set(folds.tolist())), desc=f"fold models ({mode})", unit="fold", disable=None):
@@ -227,7 +244,7 @@ def fold_models(corpus: Path, examples: Examples, folds: np.ndarray, mode: str, 
         loaded = load_cached(directory, threshold)
         if loaded is None:
             start = time.perf_counter()
-            model = train_fold(examples, folds, fold, mode)
+            model = train_fold(examples, folds, fold, mode, extra, extra_folds)
             seconds += time.perf_counter() - start
             if directory is not None:
                 save_fold(directory, model, mode, fold, threshold)
@@ -350,9 +367,21 @@ def also_thresholds(bench: Bench, blocks: list[list[Any]], default: float) -> No
             "call": f"as storyfilter, keeping blocks with P(story) >= {t:g} instead of {default:g}"}
 
 
+def augmented_pages(bench: Bench) -> tuple[Examples | None, np.ndarray | None]:
+    """Training-only copies of ``--augment`` of the gold pages with teaser widgets (the shipped
+    recipe), each in its source site's fold; (None, None) for ``--augment 0``."""
+    if not bench.args.augment:
+        return None, None
+    gold = [s for s in bench.html.sources if getattr(s, "html", None) is not None]
+    extra = build_examples(augment_pages(gold, bench.args.augment, seed=0), "html", progress=False)
+    return extra, np.array([bench.fold_of_site[g] for g in extra.groups], dtype=np.int64)
+
+
 def run_storyfilter(bench: Bench) -> None:
     threshold, shipped = shipped_threshold("html")
-    models = fold_models(bench.args.corpus, bench.html, bench.folds, "html", threshold, bench.args.cache)
+    extra, extra_folds = augmented_pages(bench)
+    models = fold_models(bench.args.corpus, bench.html, bench.folds, "html", threshold, bench.args.cache,
+                         extra, extra_folds)
     page_folds = [int(bench.folds[i]) for i in bench.index]
 
     scored_blocks: list[list[Any]] = []  # each page's scored blocks, kept for --also-thresholds
@@ -372,7 +401,8 @@ def run_storyfilter(bench: Bench) -> None:
         "call": "StoryFilter.filter_html(page_bytes).story_text, fold model (out of fold)",
         "threshold": threshold, "threshold_from": f"artifacts/html/manifest.json (shipped model {shipped})",
         "folds": len(models.filters), "fold_models_from_cache": models.from_cache,
-        "training_seconds": models.training_seconds, "cache_key": models.key}
+        "training_seconds": models.training_seconds, "cache_key": models.key,
+        "augment": bench.args.augment, "training_only_pages": 0 if extra is None else len(extra.pages)}
     if len(scored_blocks) == len(bench.inputs):  # no page raised
         bench.results[STORYFILTER]["teaser_leak_by_blocks"] = teaser_leak_by_blocks(bench, scored_blocks)
         also_thresholds(bench, scored_blocks, threshold)

@@ -40,6 +40,8 @@ def test_storyfilter_scored_out_of_fold(report) -> None:
     data, _ = report
     sf = data["systems"]["storyfilter"]
     assert sf["status"] == "scored" and sf["folds"] == 2 and sf["errors"] == 0
+    # trained as the shipped model is: with training-only copies that carry teaser widgets, never scored
+    assert sf["augment"] == 0.5 and sf["training_only_pages"] >= 4
     overall = sf["summary"]["overall"]
     everything = data["systems"]["keep-everything"]["summary"]["overall"]
     assert overall["pages"] == 12 and overall["with_total"] == overall["without_total"] == 12
