@@ -2,6 +2,8 @@
 labelled boilerplate by the alignment, flagged training-only, originals untouched."""
 from __future__ import annotations
 
+import dataclasses
+
 import copy
 import random
 import re
@@ -65,6 +67,10 @@ def test_share_ids_sites_and_gold_text(pages):
         assert c.html != source.html
     assert augment_pages(pages, 0.0) == []
     assert len(augment_pages(pages, 1.0)) == len(pages)
+    # a page without a URL is its own site (its id): its copy must still be in that site
+    no_url = [dataclasses.replace(p, url=None) for p in pages]
+    for c in augment_pages(no_url, 0.5, seed=0):
+        assert c.domain == c.id.removesuffix("~aug") != c.id
     with pytest.raises(ValueError):
         augment_pages(pages, 1.5)
 

@@ -435,7 +435,7 @@ def augment_pages(pages: Sequence[GoldPage], share: float = 0.5, seed: int = 0,
         page = eligible[i]
         made = augment_html(page, pool, random.Random(f"{seed}:{page.id}"))
         if made is not None:
-            out.append(dataclasses.replace(page, id=augmented_id(page.id), html=made.html,
+            out.append(dataclasses.replace(page, id=augmented_id(page.id), html=made.html, site=page.domain,
                                            with_snippets=list(page.with_snippets),
                                            without_snippets=list(page.without_snippets)))
     return out

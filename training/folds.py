@@ -125,9 +125,12 @@ def grouped_folds(groups: Sequence[str], scored: Sequence[int], n_folds: int) ->
 def fit_pages(make_model: Callable[[], BlockClassifier], examples: Examples,
               indices: Sequence[int]) -> BlockClassifier:
     """A model fitted on the pages at ``indices``, grouped by site for its own inner folds."""
-    return make_model().fit([examples.pages[i] for i in indices], [examples.labels[i] for i in indices],
-                            groups=[examples.groups[i] for i in indices],
-                            page_types=[getattr(examples.sources[i], "page_type", None) for i in indices])
+    model = make_model()
+    # the page types only for a model that reads them (other estimators' fit takes no such argument)
+    extra = {"page_types": [getattr(examples.sources[i], "page_type", None) for i in indices]} \
+        if getattr(model, "page_type_context", False) else {}
+    return model.fit([examples.pages[i] for i in indices], [examples.labels[i] for i in indices],
+                     groups=[examples.groups[i] for i in indices], **extra)
 
 
 def inner_fold_scores(examples: Examples, train: Sequence[int], make_model: Callable[[], BlockClassifier],

@@ -42,11 +42,14 @@ class GoldPage:
     with_snippets: list[str] = field(default_factory=list)
     without_snippets: list[str] = field(default_factory=list)
     source: str = ""
+    #: The site when the page is a copy of another (an augmented page): its source's, so that
+    #: the copy always falls in its source's fold, also when the page has no URL.
+    site: str | None = None
 
     @property
     def domain(self) -> str:
         """The site the page belongs to: the URL's registered domain (or the page id)."""
-        return registered_domain(self.url) or self.id
+        return self.site or registered_domain(self.url) or self.id
 
 
 @dataclass
