@@ -183,9 +183,7 @@ class BlockClassifier(BlockScorer, ClassifierMixin, BaseEstimator):
             return [None] * n
         features = page_type_matrix(pages, None if facts is None else [f.groups for f in facts])
         self.page_type_model_ = PageTypeModel().fit_features(features[known], [page_types[i] for i in known])
-        columns = [PAGE_TYPES.index(t) for t in self.page_type_model_.types_]
-        out = np.zeros((n, len(PAGE_TYPES)))
-        out[:, columns] = self.page_type_model_.proba_from_features(features)
+        out = self.page_type_model_.proba_over_all_types(features)
         group_ids = np.asarray(groups if groups is not None else np.arange(n))
         folds = min(self.stage2_folds, len(np.unique(group_ids)))
         if folds >= 2:
@@ -196,9 +194,7 @@ class BlockClassifier(BlockScorer, ClassifierMixin, BaseEstimator):
                 if len({page_types[i] for i in train_idx}) < 2:
                     continue  # too few types to learn from: these pages keep the full model's guess
                 sub = PageTypeModel().fit_features(features[train_idx], [page_types[i] for i in train_idx])
-                out[test_idx] = 0.0
-                out[np.ix_(test_idx, [PAGE_TYPES.index(t) for t in sub.types_])] = \
-                    sub.proba_from_features(features[test_idx])
+                out[test_idx] = sub.proba_over_all_types(features[test_idx])
         return list(out)
 
     def _boosting(self) -> HistGradientBoostingClassifier:

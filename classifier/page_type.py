@@ -42,7 +42,7 @@ from typing import Any
 
 import numpy as np
 
-from .blocks import Block
+from .blocks import Block, distinct_dom_tokens
 from .charclass import DECIMAL, SPACE, char_flags
 from .region import path_groups
 
@@ -130,22 +130,10 @@ def dom_word_buckets(blocks: Sequence[Block]) -> tuple[np.ndarray, np.ndarray, n
     button holds it and the level of its first heading tag. One pass of dict
     lookups over the tuples' words, the rest in numpy.
     """
-    by_object: dict[int, int] = {}  # sibling blocks share one tuple object: matched by id first
-    by_value: dict[tuple[str, ...], int] = {}  # then equal tuples of other elements (same path)
-    tuples: list[tuple[str, ...]] = []
-    slots: list[int] = []
-    for block in blocks:
-        tokens = block.dom_tokens
-        if not tokens:
-            slots.append(-1)
-            continue
-        k = by_object.get(id(tokens))
-        if k is None:
-            k = by_object[id(tokens)] = by_value.setdefault(tuple(tokens), len(tuples))
-            if k == len(tuples):
-                tuples.append(tokens)
-        slots.append(k)
-    slot = np.array(slots, dtype=np.int64)
+    tuples, which = distinct_dom_tokens(blocks)
+    sizes = np.fromiter(map(len, tuples), dtype=np.int64, count=len(tuples))
+    slot = np.asarray(which, dtype=np.int64)
+    slot = np.where(sizes[slot] > 0, slot, -1) if len(slot) else slot  # a block without DOM words has none
     empty = np.zeros(0, dtype=np.int64)
     if not tuples:
         return slot, empty, empty, np.zeros(0, dtype=bool), empty
@@ -153,7 +141,6 @@ def dom_word_buckets(blocks: Sequence[Block]) -> tuple[np.ndarray, np.ndarray, n
     codes = np.array(list(map(_BUCKET_CACHE.get, flat, repeat(-1))), dtype=np.int64)
     for k in np.flatnonzero(codes < 0).tolist():
         codes[k] = _token_code(flat[k])
-    sizes = np.fromiter(map(len, tuples), dtype=np.int64, count=len(tuples))
     owner = np.repeat(np.arange(len(tuples)), sizes)
     present = np.zeros((len(tuples), DOM_BUCKETS), dtype=bool)
     present[owner, codes & (DOM_BUCKETS - 1)] = True
@@ -395,6 +382,13 @@ class PageTypeModel:
         if X.shape[1] != N_FEATURES:
             raise ValueError(f"expected {N_FEATURES} feature columns, got {X.shape[1]}")
         return _softmax(((X - self.mean_) / self.scale_) @ self.coef_.T + self.intercept_)
+
+    def proba_over_all_types(self, X: np.ndarray) -> np.ndarray:
+        """:meth:`proba_from_features` with one column per ``PAGE_TYPES`` entry (zero for a type
+        the model was not fitted on), so models fitted on different types line up."""
+        out = np.zeros((len(np.atleast_2d(X)), len(PAGE_TYPES)))
+        out[:, [PAGE_TYPES.index(t) for t in self.types_]] = self.proba_from_features(X)
+        return out
 
     def predict_proba(self, pages: Sequence[Sequence[Block]]) -> np.ndarray:
         """P(type) of each page: ``(n_pages, len(types_))``, columns in ``types_`` order."""

@@ -14,11 +14,11 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from .blocks import Block
+from .blocks import Block, distinct_dom_tokens
 from .context import CONTEXT_NAMES, PAGE_TYPE_NAMES, container_ids, context_features
 from .features import SHAPE_NAMES, page_shape_features
 from .headings import governing_headings
-from .page_type import PAGE_TYPES, PageTypeModel, page_type_matrix
+from .page_type import PageTypeModel, page_type_matrix
 from .region import path_groups, topic_similarity
 from .tokens import BlockTokens, tokenize_blocks
 from .trees import TreeEnsemble
@@ -156,27 +156,9 @@ class BlockScorer:
         return tokenize_blocks([b.text for page in pages for b in page], self.max_tokens)
 
     def _dom_tokens(self, pages: Sequence[Page]) -> tuple[list[tuple[str, ...]], np.ndarray]:
-        """The distinct DOM token tuples of the blocks, and which one each block has.
-
-        Blocks of one element share one tuple object, and a median page has about 130
-        such objects holding about 55 distinct tuples, so the DOM TF-IDF is worked out
-        once per distinct tuple. Objects are matched by identity first, so only each
-        new object's tuple is hashed.
-        """
-        by_object: dict[int, int] = {}
-        by_value: dict[tuple[str, ...], int] = {}
-        distinct: list[tuple[str, ...]] = []
-        which = []
-        for page in pages:
-            for block in page:
-                tokens = block.dom_tokens
-                slot = by_object.get(id(tokens))
-                if slot is None:
-                    slot = by_value.setdefault(tuple(tokens), len(distinct))
-                    if slot == len(distinct):
-                        distinct.append(tokens)
-                    by_object[id(tokens)] = slot
-                which.append(slot)
+        """The distinct DOM token tuples of the blocks, and which one each block has
+        (:func:`~classifier.blocks.distinct_dom_tokens`: the DOM TF-IDF is worked out once per tuple)."""
+        distinct, which = distinct_dom_tokens(b for page in pages for b in page)
         return distinct, np.asarray(which, dtype=np.int64)
 
     @staticmethod
@@ -256,10 +238,7 @@ class BlockScorer:
         model: PageTypeModel | None = getattr(self, "page_type_model_", None)
         if model is None or not pages:
             return [None] * len(pages)
-        proba = model.proba_from_features(page_type_matrix(pages, [fact.groups for fact in facts]))
-        full = np.zeros((len(pages), len(PAGE_TYPES)))
-        full[:, [PAGE_TYPES.index(t) for t in model.types_]] = proba
-        return list(full)
+        return list(model.proba_over_all_types(page_type_matrix(pages, [fact.groups for fact in facts])))
 
     def _stage2(self, page: Page, z: np.ndarray, fact: PageFacts, similarity: np.ndarray,
                 page_type: np.ndarray | None = None) -> np.ndarray:
