@@ -127,7 +127,39 @@ def test_pages_without_headlines_lend_nothing(pages):
     untitled = [GoldPage(id=p.id, main_text=p.main_text, url=p.url,
                          html=re.sub(r"<(title|h1)>.*?</\1>", "", p.html)) for p in pages]
     assert donor_pool(untitled) == []
-    assert augment_pages(untitled, 1.0) == []
+    assert augment_pages(untitled, 1.0, threads=False) == []
+
+
+def _thread_copies(pages, seed=0):
+    pool, sentences = donor_pool(pages), aug.sentence_pool(pages)
+    for page in pages:
+        made = augment_html(page, pool, random.Random(f"{seed}:{page.id}"), sentences,
+                            random.Random(f"{seed}:{page.id}:thread"))
+        if made is not None and "comment-thread" in made.shapes:
+            yield page, made
+
+
+def test_some_article_copies_get_a_comment_thread_of_other_sites_prose(pages):
+    articles = [dataclasses.replace(p, page_type="article") for p in pages]
+    copies = list(_thread_copies(articles))
+    assert 0 < len(copies) < len(articles)  # a share of the pages, not all
+    texts_by_site: dict[str, set[str]] = {}
+    for p in articles:
+        texts_by_site.setdefault(p.domain, set()).update(" ".join(x.split()) for x in p.main_text.splitlines())
+    for page, made in copies:
+        original = [b.text for b in segment_html(page.html)]
+        new = [b.text for b in segment_html(made.html) if b.text not in original]
+        labels = align_labels(segment_html(made.html), page.main_text)
+        assert sum(labels) == sum(align_labels(segment_html(page.html), page.main_text))  # the thread is not story
+        own = texts_by_site[page.domain]
+        long_new = [t for t in new if len(t.split()) >= 8]
+        assert long_new and not any(t in own for t in long_new)  # posts quote other sites' prose only
+
+
+def test_forum_and_product_pages_get_no_comment_thread(pages):
+    for kind in ("forum", "product"):
+        typed = [dataclasses.replace(p, page_type=kind) for p in pages]
+        assert list(_thread_copies(typed)) == []
 
 
 def test_shapes_places_languages_and_classes_vary(pages):

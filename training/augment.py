@@ -38,6 +38,7 @@ from classifier.errors import InputError
 from classifier.html_segmenter import BLOCK_TAGS, SKIP_TAGS, segment_html
 
 from .alignment import GoldText, align_labels
+from .comment_widgets import render_thread
 from .progress import progress as progress_of
 from .readers import GoldPage
 from .widgets import (CONTAINER_SHAPES, HEADINGS, INLINE_SHAPES, LEAD_SHARE, SIDEBAR_CLASSES, Teaser,
@@ -51,6 +52,11 @@ _NO_HEADING = 0.15
 _SECOND_WIDGET = 0.3
 _TRIES = 3
 _RUN_GAP = 10
+#: Share of augmented article pages that also get a readers' comment thread after the story.
+THREAD_SHARE = 0.35
+#: Page types that get threads (a forum's posts are its content; product pages have reviews).
+THREAD_PAGE_TYPES = frozenset({"article", "unknown"})
+_SENTENCES_PER_PAGE = 8
 # A widget goes next to an element whose parent can hold a <div>: never inside a <p>,
 # a list or a table row, nor inside a link or an inline element.
 _FLOW_PARENTS = frozenset("div section article main body aside td th header footer center details dd form "
@@ -140,6 +146,25 @@ def donor_of(page: GoldPage) -> Donor | None:
     if not 3 <= words <= 25 or len(headline) > 180:
         return None
     return Donor(page.id, page.domain, headline, first_sentence(page.main_text, skip=headline))
+
+
+def sentence_pool(pages: Sequence[GoldPage]) -> list[tuple[str, str]]:
+    """``(site, sentence)`` pairs of the pages' gold text: the prose of made-up comments."""
+    out: list[tuple[str, str]] = []
+    for page in pages:
+        taken = 0
+        for line in page.main_text.splitlines():
+            line = " ".join(line.split())
+            if len(line.split()) < 8:
+                continue
+            m = _SENTENCE.match(line)
+            sentence = m.group(1) if m else line
+            if len(sentence) <= 300:
+                out.append((page.domain, sentence))
+                taken += 1
+            if taken == _SENTENCES_PER_PAGE:
+                break
+    return out
 
 
 def donor_pool(pages: Sequence[GoldPage]) -> list[Donor]:
@@ -327,6 +352,23 @@ def _widget(rng: random.Random, pool: Sequence[Donor], page: GoldPage, gold: Gol
     return shape, widget, [d for _, d in picked]
 
 
+def _thread(rng: random.Random, sentences: Sequence[tuple[str, str]], page: GoldPage, gold: GoldText,
+            lang: str) -> str | None:
+    """A readers' comment thread of 3 to 9 posts made of other sites' sentences, or None when too few fit."""
+    posts: list[list[str]] = []
+    for _ in range(rng.randint(3, 9)):
+        post: list[str] = []
+        for _ in range(40):
+            if len(post) == rng.choice((1, 1, 2, 3)):
+                break
+            site, sentence = sentences[rng.randrange(len(sentences))]
+            if site != page.domain and not gold.block_is_story(sentence):
+                post.append(sentence)
+        if post:
+            posts.append(post)
+    return render_thread(rng, posts, lang) if len(posts) >= 3 else None
+
+
 # ----- checking a copy -------------------------------------------------------------------------
 @dataclass
 class InsertionCheck:
@@ -369,8 +411,15 @@ class Augmented:
     donors: list[str]  # ids of the pages whose headlines the widgets list
 
 
-def augment_html(page: GoldPage, pool: Sequence[Donor], rng: random.Random) -> Augmented | None:
-    """The page's HTML with one or two teaser widgets inserted, or None when no copy passes the check."""
+def augment_html(page: GoldPage, pool: Sequence[Donor], rng: random.Random,
+                 sentences: Sequence[tuple[str, str]] = (), thread_rng: random.Random | None = None
+                 ) -> Augmented | None:
+    """The page's HTML with one or two teaser widgets inserted, or None when no copy passes the check.
+
+    With ``sentences`` and ``thread_rng``, an article page gets a readers' comment thread
+    after its story as well, with probability :data:`THREAD_SHARE` (drawn from
+    ``thread_rng`` alone, so the teaser widgets are the same with or without threads).
+    """
     markup = page_markup(page)
     if not markup or not page.main_text.strip():
         return None
@@ -381,6 +430,8 @@ def augment_html(page: GoldPage, pool: Sequence[Donor], rng: random.Random) -> A
         return None
     gold = GoldText(page.main_text)
     lang = _language(rng, page_language(markup))
+    threaded = (thread_rng is not None and bool(sentences) and page.page_type in THREAD_PAGE_TYPES
+                and thread_rng.random() < THREAD_SHARE)
     for _ in range(_TRIES):
         tree = LexborHTMLParser(markup)
         if tree.body is None:
@@ -397,6 +448,12 @@ def augment_html(page: GoldPage, pool: Sequence[Donor], rng: random.Random) -> A
                 continue
             places.append(_place_marker(tree, story, place, marker, rng))
             widgets.append((marker, *made))
+        thread = _thread(thread_rng, sentences, page, gold, lang) if threaded and thread_rng else None
+        if thread is not None:
+            marker = f"sfaugthread{thread_rng.getrandbits(48):012x}"
+            if marker not in markup:
+                places.append(_place_marker(tree, story, "after-story", marker, thread_rng))
+                widgets.append((marker, "comment-thread", thread, []))
         if not widgets:
             continue
         out = tree.html or ""
@@ -414,8 +471,9 @@ def augmented_id(page_id: str) -> str:
 
 
 def augment_pages(pages: Sequence[GoldPage], share: float = 0.5, seed: int = 0,
-                  progress: bool = False) -> list[GoldPage]:
-    """New copies of a seeded ``share`` of the pages (those with HTML and gold text) with teaser widgets.
+                  progress: bool = False, threads: bool = True) -> list[GoldPage]:
+    """New copies of a seeded ``share`` of the pages (those with HTML and gold text) with teaser widgets
+    (and, on some article pages, a readers' comment thread when ``threads``).
 
     Each copy keeps its source's url (so its site, and its cross-validation
     group), gold text, snippets and page type; its id is the source's plus
@@ -430,10 +488,12 @@ def augment_pages(pages: Sequence[GoldPage], share: float = 0.5, seed: int = 0,
         return []
     chosen = sorted(random.Random(seed).sample(range(len(eligible)), count))
     pool = donor_pool(pages)
+    sentences = sentence_pool(pages) if threads else []
     out = []
     for i in progress_of(chosen, desc="adding teaser widgets", unit="page", enabled=progress):
         page = eligible[i]
-        made = augment_html(page, pool, random.Random(f"{seed}:{page.id}"))
+        made = augment_html(page, pool, random.Random(f"{seed}:{page.id}"), sentences,
+                            random.Random(f"{seed}:{page.id}:thread"))
         if made is not None:
             out.append(dataclasses.replace(page, id=augmented_id(page.id), html=made.html, site=page.domain,
                                            with_snippets=list(page.with_snippets),
