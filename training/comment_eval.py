@@ -167,8 +167,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.save:
         from classifier.heads import save_head
 
+        from .head_card import refresh_card
+
         head = fit_head(examples, _usable(examples), args.C)
-        save_head(args.save, "comments", *head.to_state())
+        arrays, config = head.to_state()
+        save_head(args.save, "comments", arrays, {**config, "evaluation": report})
+        refresh_card(args.save)
         print(f"comment head fitted on {len(_usable(examples))} pages, added to {args.save}")
     return 0
 

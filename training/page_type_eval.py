@@ -160,9 +160,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.save:
         from classifier.heads import save_head
 
+        from .head_card import refresh_card
+
         data = cached_typed_pages(args.corpus, args.mode, None if args.no_cache else args.cache)
         model = PageTypeModel(C=args.C).fit(data.pages, data.types)
-        save_head(args.save, "page_type", *model.to_state())
+        arrays, config = model.to_state()
+        save_head(args.save, "page_type", arrays, {**config, "evaluation": reports[-1]})
+        refresh_card(args.save)
         print(f"page-type head fitted on {len(data.pages)} pages, added to {args.save}")
     return 0
 
