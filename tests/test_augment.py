@@ -130,6 +130,14 @@ def test_pages_without_headlines_lend_nothing(pages):
     assert augment_pages(untitled, 1.0, threads=False) == []
 
 
+def test_threads_are_off_unless_asked_for(pages):
+    articles = [dataclasses.replace(p, page_type="article") for p in pages]
+    plain, threaded = augment_pages(articles, 1.0, seed=0), augment_pages(articles, 1.0, seed=0, threads=True)
+    assert [p.id for p in plain] == [p.id for p in threaded]
+    changed = [a for a, b in zip(plain, threaded) if a.html != b.html]
+    assert changed and len(changed) < len(plain)  # only the copies that drew a thread differ
+
+
 def _thread_copies(pages, seed=0):
     pool, sentences = donor_pool(pages), aug.sentence_pool(pages)
     for page in pages:
@@ -272,6 +280,13 @@ def test_cli_train_with_augment(tmp_path, pages_jsonl):
     assert "--augment 0.5" in (out / "MODEL_CARD.md").read_text(encoding="utf-8")
     bad = CliRunner().invoke(main, ["train", str(pages_jsonl), "-o", str(out), "--augment", "2"])
     assert bad.exit_code == 2
+    alone = CliRunner().invoke(main, ["train", str(pages_jsonl), "-o", str(out), "--augment-threads"])
+    assert alone.exit_code == 2 and "--augment-threads needs --augment" in alone.output
+    threaded = tmp_path / "threaded"
+    result = CliRunner().invoke(main, ["train", str(pages_jsonl), "-o", str(threaded), "--cv-folds", "0",
+                                       "--augment", "0.5", "--augment-threads", "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert "--augment 0.5 --augment-threads" in (threaded / "MODEL_CARD.md").read_text(encoding="utf-8")
 
 
 def test_cli_eval_with_augment_scores_real_pages_only(tmp_path, pages_jsonl, synthetic_pages):
@@ -297,7 +312,8 @@ def test_widget_classes_name_no_word_that_stories_also_carry():
                    "card", "media", "title", "content", "text", "body", "main", "box", "row", "list"}
     rng = random.Random(3)
     made = [f(rng) for _ in range(300) for f in (container_class, item_class, generated_class)]
-    words = {w for cls in made + list(SIDEBAR_CLASSES)
+    from training.comment_widgets import TELLING_CLASSES as THREAD_CLASSES, TELLING_ITEMS as THREAD_ITEMS
+    words = {w for cls in made + list(SIDEBAR_CLASSES) + list(THREAD_CLASSES) + list(THREAD_ITEMS)
              for w in re.split(r"[^a-z]+", re.sub(r"(?<=[a-z])(?=[A-Z])", " ", cls).lower()) if w}
     assert not words & story_words
     assert len({generated_class(rng) for _ in range(50)}) == 50  # obfuscated: a new one each time

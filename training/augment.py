@@ -471,7 +471,7 @@ def augmented_id(page_id: str) -> str:
 
 
 def augment_pages(pages: Sequence[GoldPage], share: float = 0.5, seed: int = 0,
-                  progress: bool = False, threads: bool = True) -> list[GoldPage]:
+                  progress: bool = False, threads: bool = False) -> list[GoldPage]:
     """New copies of a seeded ``share`` of the pages (those with HTML and gold text) with teaser widgets
     (and, on some article pages, a readers' comment thread when ``threads``).
 

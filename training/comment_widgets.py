@@ -53,10 +53,10 @@ ACTIONS: dict[str, tuple[str, ...]] = {
 SAYS: dict[str, str] = {"en": "{user} says:", "de": "{user} schrieb:", "fr": "{user} a dit :",
                         "es": "{user} dijo:", "it": "{user} ha scritto:", "pt": "{user} disse:"}
 #: Class names that say what the container is (many CMS and plugin dialects).
-TELLING_CLASSES = ("comments", "comment-list", "commentlist", "comments-area", "comment-section",
+TELLING_CLASSES = ("comments", "commentlist", "comments-area", "comment-section",
                    "kommentare", "commentaires", "comentarios", "user-comments", "discussion", "replies",
                    "reader-comments", "comments-thread")
-TELLING_ITEMS = ("comment", "comment-body", "comment-item", "reply", "kommentar", "commentaire", "post-reply")
+TELLING_ITEMS = ("comment", "commentbody", "reply", "kommentar", "commentaire", "comment-reply")
 SHAPES = ("wordpress", "cards", "definition-list", "nested")
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
            "November", "December")

@@ -124,18 +124,19 @@ def render_as_text(blocks: Sequence[Block], style: str = "lines") -> str:
 
 
 def build_examples(pages: Sequence[GoldPage], mode: str = "html", seed: int = 0,
-                   progress: bool = True, augment: float = 0.0) -> Examples:
+                   progress: bool = True, augment: float = 0.0, augment_threads: bool = False) -> Examples:
     """Segment and label gold pages for ``mode`` ("html" or "text").
 
     ``augment`` > 0 adds copies of that share of the pages with teaser widgets
-    inserted (:func:`training.augment.augment_pages`), after the real pages and
+    inserted (:func:`training.augment.augment_pages`; ``augment_threads``: some
+    article copies get a readers' comment thread too), after the real pages and
     flagged ``train_only``: they teach, they are never scored.
     """
     rng = random.Random(seed)
     view_rng = random.Random(seed + 1)  # its own stream: the training renderings do not depend on it
     out = Examples([], [], [], [])
     extract = Examples([], [], [], [])
-    extra = augment_pages(pages, augment, seed, progress) if augment else []
+    extra = augment_pages(pages, augment, seed, progress, threads=augment_threads) if augment else []
     todo = [(page, False) for page in pages] + [(page, True) for page in extra]
     for page, train_only in progress_of(todo, desc=f"segmenting ({mode})", unit="page", enabled=progress):
         if page.html is not None:
