@@ -358,8 +358,9 @@ def _thread(rng: random.Random, sentences: Sequence[tuple[str, str]], page: Gold
     posts: list[list[str]] = []
     for _ in range(rng.randint(3, 9)):
         post: list[str] = []
+        length = rng.choice((1, 1, 2, 3))
         for _ in range(40):
-            if len(post) == rng.choice((1, 1, 2, 3)):
+            if len(post) == length:
                 break
             site, sentence = sentences[rng.randrange(len(sentences))]
             if site != page.domain and not gold.block_is_story(sentence):
