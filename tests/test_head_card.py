@@ -12,7 +12,7 @@ from classifier.comment_role import CommentModel
 from classifier.heads import save_head
 from classifier.html_segmenter import segment_html
 from classifier.page_type import PageTypeModel
-from training.head_card import SECTION, refresh_card
+from training.head_card import SECTION, refresh_card, save_head_with_figures
 
 THREAD = """<html><body><article><h1>Harbour walls repaired</h1>
 <p>Workers finished repairing the harbour walls on Friday after the winter storms had damaged them.</p></article>
@@ -39,13 +39,13 @@ def _heads(model_dir: Path, comment_report: dict | None) -> None:
     blocks = segment_html(THREAD)
     story = [b.text.startswith(("Harbour", "Workers")) for b in blocks]
     mask = [not s and i < len(blocks) - 1 and b.text != "3 comments" for i, (b, s) in enumerate(zip(blocks, story))]
-    arrays, config = CommentModel().fit([blocks, blocks], [story, story], [mask, mask]).to_state()
+    comments = CommentModel().fit([blocks, blocks], [story, story], [mask, mask])
     if comment_report is not None:
-        config["evaluation"] = comment_report
-    save_head(model_dir, "comments", arrays, config)
-    arrays, config = PageTypeModel().fit([blocks, blocks[:3]], ["article", "forum"]).to_state()
-    save_head(model_dir, "page_type", arrays, {**config, "evaluation": PAGE_TYPE_REPORT})
-    refresh_card(model_dir)
+        save_head_with_figures(model_dir, "comments", comments, comment_report)
+    else:
+        save_head(model_dir, "comments", *comments.to_state())
+    page_type = PageTypeModel().fit([blocks, blocks[:3]], ["article", "forum"])
+    save_head_with_figures(model_dir, "page_type", page_type, PAGE_TYPE_REPORT)
 
 
 def test_the_card_shows_each_heads_figures_once_and_the_model_still_verifies(model_copy: Path):

@@ -165,14 +165,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.json:
         Path(args.json).write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
     if args.save:
-        from classifier.heads import save_head
-
-        from .head_card import refresh_card
+        from .head_card import save_head_with_figures
 
         head = fit_head(examples, _usable(examples), args.C)
-        arrays, config = head.to_state()
-        save_head(args.save, "comments", arrays, {**config, "evaluation": report})
-        refresh_card(args.save)
+        save_head_with_figures(args.save, "comments", head, report)
         print(f"comment head fitted on {len(_usable(examples))} pages, added to {args.save}")
     return 0
 

@@ -18,7 +18,7 @@ import html
 import random
 from collections.abc import Callable, Sequence
 
-from .widgets import generated_class
+from .widgets import container_class, generated_class
 
 #: Thread headings by language; ``{n}`` is the number of comments.
 THREAD_HEADINGS: dict[str, tuple[str, ...]] = {
@@ -68,10 +68,6 @@ def _e(text: str) -> str:
     return html.escape(text, quote=True)
 
 
-def _class(rng: random.Random, telling: Sequence[str], share: float = 0.5) -> str:
-    return rng.choice(telling) if rng.random() < share else generated_class(rng)
-
-
 def user_name(rng: random.Random) -> str:
     """A made-up handle (``Kalomi_72``, ``terson``) or a first name and an initial (``Ana R.``)."""
     word = "".join(rng.choice(_SYLLABLES) for _ in range(rng.randint(2, 3)))
@@ -119,7 +115,7 @@ def render_thread(rng: random.Random, posts: Sequence[Sequence[str]], language: 
         text = rng.choice(THREAD_HEADINGS[lang]).format(n=len(posts) + rng.randint(0, 40))
         tag = rng.choice(("h2", "h3", "h3", "h4", "div"))
         heading = f"<{tag}>{_e(text)}</{tag}>"
-    item_class = _class(rng, TELLING_ITEMS)
+    item_class = container_class(rng, names=TELLING_ITEMS)
     users = [user_name(rng) for _ in range(max(2, len(posts) // 2 + 1))]
     items = []
     for k, paragraphs in enumerate(posts):
@@ -138,5 +134,5 @@ def render_thread(rng: random.Random, posts: Sequence[Sequence[str]], language: 
                                      for i, x in enumerate(xs)),
     }[shape]
     tag = rng.choice(("section", "div", "div", "aside"))
-    ident = f' id="{_e(_class(rng, TELLING_CLASSES))}"' if rng.random() < 0.3 else ""
-    return f'<{tag} class="{_e(_class(rng, TELLING_CLASSES))}"{ident}>{heading}{inner(items)}</{tag}>'
+    ident = f' id="{_e(container_class(rng, names=TELLING_CLASSES))}"' if rng.random() < 0.3 else ""
+    return f'<{tag} class="{_e(container_class(rng, names=TELLING_CLASSES))}"{ident}>{heading}{inner(items)}</{tag}>'

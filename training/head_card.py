@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from classifier.artifacts import CARD, add_model_files
+from classifier.heads import save_head
 
 SECTION = "## Heads"
 _BEFORE = "## Reproduce"
@@ -102,3 +103,11 @@ def refresh_card(directory: str | Path) -> None:
     updated = with_heads_section(card, heads_section(directory))
     if updated != card:
         add_model_files(directory, {CARD: updated.encode("utf-8")})
+
+
+def save_head_with_figures(directory: str | Path, name: str, head: Any, report: dict[str, Any]) -> None:
+    """Add a fitted head (``page_type`` or ``comments``) with the figures it was measured with,
+    and rewrite the card's "Heads" section."""
+    arrays, config = head.to_state()
+    save_head(directory, name, arrays, {**config, "evaluation": report})
+    refresh_card(directory)

@@ -158,15 +158,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.json:
         Path(args.json).write_text(json.dumps(reports, indent=1) + "\n", encoding="utf-8")
     if args.save:
-        from classifier.heads import save_head
-
-        from .head_card import refresh_card
+        from .head_card import save_head_with_figures
 
         data = cached_typed_pages(args.corpus, args.mode, None if args.no_cache else args.cache)
         model = PageTypeModel(C=args.C).fit(data.pages, data.types)
-        arrays, config = model.to_state()
-        save_head(args.save, "page_type", arrays, {**config, "evaluation": reports[-1]})
-        refresh_card(args.save)
+        save_head_with_figures(args.save, "page_type", model, reports[-1])
         print(f"page-type head fitted on {len(data.pages)} pages, added to {args.save}")
     return 0
 

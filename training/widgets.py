@@ -89,9 +89,9 @@ def generated_class(rng: random.Random) -> str:
     return word.capitalize()
 
 
-def container_class(rng: random.Random, telling: float = 0.5) -> str:
-    """A class for the widget's container: telling with probability ``telling``, else neutral."""
-    return rng.choice(TELLING_CLASSES) if rng.random() < telling else generated_class(rng)
+def container_class(rng: random.Random, telling: float = 0.5, names: Sequence[str] = TELLING_CLASSES) -> str:
+    """A class for a container: one of the telling ``names`` with probability ``telling``, else generated."""
+    return rng.choice(names) if rng.random() < telling else generated_class(rng)
 
 
 def item_class(rng: random.Random) -> str:
