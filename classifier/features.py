@@ -51,7 +51,6 @@ SHAPE_NAMES = (
     "prev_is_long", "after_last_long", "trailing_headline", "trailing_run", "leading_headline",
     "path_log_count", "path_link_share", "path_mean_log_chars", "heading_log_distance", "has_heading",
     "article_link_share", "path_article_link_share", "container_article_link_share",
-    "label_prefix", "label_headline",
 ) + tuple("kind_" + k for k in KINDS)
 
 
@@ -203,35 +202,12 @@ def page_shape_features(blocks: Sequence[Block], word_counts: np.ndarray, word_c
     out[:, 53] = article_link
     out[:, 54] = (np.bincount(groups, weights=article_link) / group_sizes)[groups]
     out[:, 55] = (np.bincount(ids, weights=article_link) / sizes)[ids]
-    # "Read more: <headline>", "À lire aussi : <headline>": a short label and a colon before
-    # a headline, in any language; the label's words are the TF-IDF's to learn.
-    label = np.fromiter(map(_has_label_prefix, texts), dtype=bool, count=n)
-    out[:, 56] = label
-    out[:, 57] = label & headline
     kind_index = {k: i for i, k in enumerate(KINDS)}
     kind_col = np.fromiter(map(kind_index.get, kinds, [-1] * n), dtype=np.int64, count=n)
     has_kind = kind_col >= 0
     base = len(SHAPE_NAMES) - len(KINDS)
     out[np.flatnonzero(has_kind), base + kind_col[has_kind]] = 1.0
     return out
-
-
-_LABEL_SPAN = 40  # characters: where a label's colon can be
-_LABEL_WORDS = 4
-
-
-def _has_label_prefix(text: str) -> bool:
-    """True for a text that opens with one to four words and a colon, then three words or more.
-
-    A clock ("14:02") is not a label: the colon must be followed by a space.
-    """
-    colon = text.find(":", 1, _LABEL_SPAN)
-    if colon < 0 or colon + 1 >= len(text) or not text[colon + 1].isspace():
-        return False
-    label = text[:colon].split()
-    if not 1 <= len(label) <= _LABEL_WORDS or not any(ch.isalpha() for ch in label[-1]):
-        return False
-    return len(text[colon + 1:colon + 200].split(None, 3)) >= 3
 
 
 def _run_lengths(flags: np.ndarray) -> np.ndarray:

@@ -190,19 +190,3 @@ def test_text_shape_features_equal_their_definitions():
     assert features[:, SHAPE_NAMES.index("link_share")].tolist() == [0.0] * 11
     assert features[:, SHAPE_NAMES.index("blank_before")].tolist() == [0.0, 1.0] + [0.0] * 9
     assert features[:, SHAPE_NAMES.index("next_blank_before")].tolist() == [1.0] + [0.0] * 10
-
-
-def test_label_prefix_marks_a_short_label_and_colon_before_a_headline_in_any_language():
-    lines = ["Read more: The bridge stays closed until spring",
-             "À lire aussi : Le prix du gazole repasse sous la barre",
-             "Lesen Sie auch: Hochwasser an der Elbe erreicht Dresden",
-             "14:02 Retraites : les syndicats appellent à la grève",  # a clock, not a label
-             "Note: x",  # nothing after the label
-             "The council met on Tuesday and, after a long debate: it voted the budget.",  # colon too far in
-             "https://example.org: the site says so"]
-    blocks = segment_text("\n\n".join(lines))
-    features = shape_features(blocks, [word_tokens(b.text, 120) for b in blocks])
-    label = features[:, SHAPE_NAMES.index("label_prefix")]
-    assert label.tolist() == [1, 1, 1, 0, 0, 0, 0]
-    label_headline = features[:, SHAPE_NAMES.index("label_headline")]
-    assert label_headline.tolist() == [1, 1, 1, 0, 0, 0, 0]
