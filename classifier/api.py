@@ -225,9 +225,11 @@ class StoryFilter:
                     page_type: bool = False) -> FilterResult:
         """Keep the story lines of plain text (one paragraph a line, blank lines allowed).
 
-        ``extracted=True`` says the text is another extractor's output (trafilatura,
-        resiliparse...), already mostly story: the model's post-filter threshold is
-        used, picked in training on text rendered that way, so a clean story is not cut.
+        ``extracted=True`` says the text is another extractor's output (resiliparse,
+        trafilatura...), already mostly story: the model's post-filter threshold is
+        used, picked in training on text rendered that way, lower than a whole page's.
+        It helps resiliparse's text and not trafilatura's, which is already precise
+        (README, docs/experiments.md Round 8).
         """
         return self.score_pages([self.text_blocks(text, encoding)], "text", threshold, extracted, comments,
                                 page_type)[0]
