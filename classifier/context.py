@@ -13,7 +13,7 @@ import numpy as np
 from .blocks import Block
 from .headings import governing_headings
 from .page_type import PAGE_TYPES
-from .region import path_groups, region_features, template_features
+from .region import path_groups, region_features
 
 BASE_CONTEXT_NAMES = (
     "z", "z_prev1", "z_next1", "z_prev2", "z_next2", "win3_mean", "win10_mean",
@@ -21,10 +21,8 @@ BASE_CONTEXT_NAMES = (
     "page_max", "page_story_share", "p", "p_win3_mean", "container_p_mean", "after_last_strong",
     "before_first_strong", "z_heading", "path_mean", "path_max", "z_minus_path", "topic_similarity",
     "in_region", "region_membership", "region_log_steps", "region_story_share", "region_text_share",
-    "region_score", "template_story_before", "template_spread", "template_before_x_spread",
+    "region_score",
 )
-#: Where a block's template starts and how spread it is (``template_context``, off by default).
-TEMPLATE_NAMES = ("template_story_before", "template_spread", "template_before_x_spread")
 _BASE = 19  # columns before the heading, template, topic and region ones
 #: Context features that the page's type modulates: with the type's probability as a factor,
 #: a linear second stage weighs them by page type (a repeated template after the story is
@@ -111,8 +109,7 @@ def context_features(blocks: Sequence[Block], z: np.ndarray, ids: np.ndarray | N
     if similarity is not None:
         out[:, _BASE + 4] = similarity
     chars = np.fromiter((len(b.text) for b in blocks), dtype=np.float64, count=n)
-    out[:, _BASE + 5:_BASE + 11] = region_features(blocks, p, chars)
-    out[:, _BASE + 11:_N_BASE] = template_features(groups, ids, p, chars)
+    out[:, _BASE + 5:_N_BASE] = region_features(blocks, p, chars)
     if page_type is not None:
         k = len(PAGE_TYPES)
         out[:, _N_BASE:_N_BASE + k] = page_type

@@ -23,7 +23,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
 from sklearn.preprocessing import StandardScaler
 
-from .context import CONTEXT_NAMES, PAGE_TYPE_NAMES, TEMPLATE_NAMES, context_features
+from .context import BASE_CONTEXT_NAMES, CONTEXT_NAMES, context_features
 from .features import SHAPE_NAMES
 from .page_type import PAGE_TYPES, PageTypeModel, page_type_matrix
 from .scorer import PAGE_TYPE_PREFIX, TREES_PREFIX, BlockScorer, Page, PageFacts, batch_governing, sigmoid
@@ -44,8 +44,7 @@ class BlockClassifier(BlockScorer, ClassifierMixin, BaseEstimator):
                  heading_tfidf: bool = True, heading_weight: float = 1.0, stage2_trees: int = 0,
                  stage2_tree_leaves: int = 15, stage2_tree_depth: int = 6,
                  stage2_tree_learning_rate: float = 0.1, page_type_context: bool = False,
-                 text_min_sites: int = 1, dom_min_sites: int = 1, text_oov_norm: bool = False,
-                 template_context: bool = False) -> None:
+                 text_min_sites: int = 1, dom_min_sites: int = 1, text_oov_norm: bool = False) -> None:
         self.use_dom = use_dom
         self.text_ngram_max = text_ngram_max
         self.text_max_features = text_max_features
@@ -71,7 +70,6 @@ class BlockClassifier(BlockScorer, ClassifierMixin, BaseEstimator):
         self.text_min_sites = text_min_sites
         self.dom_min_sites = dom_min_sites
         self.text_oov_norm = text_oov_norm
-        self.template_context = template_context
 
     # ----- features -------------------------------------------------------------------------
     def _stage1_matrix(self, pages: Sequence[Page], tokens: BlockTokens,
@@ -152,10 +150,9 @@ class BlockClassifier(BlockScorer, ClassifierMixin, BaseEstimator):
             kinds = self._fit_page_types(pages, page_types, groups, facts)
             ctx = np.vstack([context_features(p, z, f.containers, f.groups, f.governing, sim, kind)
                              for p, z, f, sim, kind in zip(pages, oof, facts, similarity, kinds)])
-            columns = self._context_columns_to_fit(with_page_type=bool(kinds) and kinds[0] is not None)
-            if len(columns) < len(CONTEXT_NAMES):
-                self.context_columns_ = columns
-                ctx = ctx[:, columns]
+            if not kinds or kinds[0] is None:  # no page-type model: the context stage does without
+                self.context_columns_ = np.arange(len(BASE_CONTEXT_NAMES))
+                ctx = ctx[:, self.context_columns_]
             self.context_scaler_ = StandardScaler().fit(ctx)
             stage2 = LogisticRegression(C=self.stage2_C, max_iter=2000, random_state=self.random_state,
                                         class_weight=self.class_weight)
@@ -174,12 +171,6 @@ class BlockClassifier(BlockScorer, ClassifierMixin, BaseEstimator):
             self.inner_scores_ = [inner[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
         self.n_features_in_ = len(self.stage1_coef_)
         return self
-
-    def _context_columns_to_fit(self, with_page_type: bool) -> np.ndarray:
-        """The context columns this model learns from: the page-type ones only with a page-type
-        model (none without one), the template ones only if ``template_context``."""
-        left_out = set(() if with_page_type else PAGE_TYPE_NAMES) | set(() if self.template_context else TEMPLATE_NAMES)
-        return np.array([i for i, name in enumerate(CONTEXT_NAMES) if name not in left_out], dtype=np.int64)
 
     def _fit_page_types(self, pages: Sequence[Page], page_types: Sequence[str | None] | None,
                         groups: Sequence | None, facts: Sequence[PageFacts] | None = None

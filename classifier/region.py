@@ -11,8 +11,7 @@ features, never as a rule: from the first stage's P(story) of every block,
   story blocks (itself left out) — a teaser about tariffs under a story about a
   flood is far from it, in any language;
 * **templates**: blocks cut from elements with the same DOM path (cards, list
-  items, comments), what the first stage thinks of them together, and (optionally)
-  where they start relative to the story and how many containers they span.
+  items, comments) and what the first stage thinks of them together.
 
 All of it is numpy over the blocks of one page (text mode: no DOM, so only the
 topic applies).
@@ -82,34 +81,6 @@ def region_features(blocks: Sequence[Block], p: np.ndarray, chars: np.ndarray) -
     out[:, 3] = (p * mass)[inside].sum() / story_mass if story_mass > 0 else 0.0
     out[:, 4] = mass[inside].sum() / max(mass.sum(), 1.0)
     out[:, 5] = best_score / max(mass.sum(), 1.0)
-    return out
-
-
-def template_features(groups: np.ndarray, containers: np.ndarray, p: np.ndarray, chars: np.ndarray) -> np.ndarray:
-    """Per block: how much of the page's story mass comes before its template starts, how
-    spread its template is over containers, and the product of the two (3 columns).
-
-    A thread of comments or a row of cards is a template with one instance per container
-    that starts after most of the story; the paragraphs of the story share one container
-    and start it; a forum's posts start the page. The model learns what each means.
-    """
-    n = len(groups)
-    out = np.zeros((n, 3))
-    if n == 0:
-        return out
-    story = p * np.minimum(chars, _MASS_CAP)
-    total = story.sum()
-    before = np.concatenate(([0.0], np.cumsum(story)[:-1]))  # story mass of the blocks before each one
-    n_groups = int(groups.max()) + 1
-    first = np.full(n_groups, n, dtype=np.int64)
-    np.minimum.at(first, groups, np.arange(n))
-    if total > 0:
-        out[:, 0] = before[first[groups]] / total
-    sizes = np.bincount(groups, minlength=n_groups)
-    pairs = np.unique(groups.astype(np.int64) * (int(containers.max()) + 1) + containers)
-    spread = np.bincount(pairs // (int(containers.max()) + 1), minlength=n_groups) / np.maximum(sizes, 1)
-    out[:, 1] = np.where(sizes[groups] >= 2, spread[groups], 0.0)
-    out[:, 2] = out[:, 0] * out[:, 1]
     return out
 
 

@@ -144,18 +144,3 @@ def test_oov_norm_is_learned_with_and_kept_by_the_saved_scorer(split):
     np.testing.assert_allclose(scorer.predict_proba(test_pages), model.predict_proba(test_pages), rtol=0, atol=1e-9)
     del config["params"]["text_oov_norm"]  # a model saved before the option: plain norms
     assert not BlockScorer.from_state(arrays, config).text_vectorizer_.oov_norm
-
-
-def test_template_context_adds_its_columns_and_the_saved_scorer_reads_them(split):
-    from classifier.context import TEMPLATE_NAMES
-    from classifier.scorer import BlockScorer
-
-    pages, labels, groups, test_pages, _ = split
-    model = BlockClassifier(random_state=0, template_context=True).fit(pages, labels, groups=groups)
-    arrays, config = classifier_to_state(model)
-    assert set(TEMPLATE_NAMES) <= set(config["context_names"])
-    assert len(model.stage2_coef_) == len(config["context_names"])
-    scorer = BlockScorer.from_state(arrays, config)
-    np.testing.assert_allclose(scorer.predict_proba(test_pages), model.predict_proba(test_pages), rtol=0, atol=1e-9)
-    _, plain = classifier_to_state(BlockClassifier(random_state=0).fit(pages, labels, groups=groups))
-    assert not set(TEMPLATE_NAMES) & set(plain["context_names"])

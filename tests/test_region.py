@@ -6,8 +6,7 @@ import numpy as np
 from classifier.blocks import Block
 from classifier.headings import governing_headings
 from classifier.html_segmenter import segment_html
-from classifier.context import container_ids
-from classifier.region import path_groups, region_features, template_features, topic_similarity
+from classifier.region import path_groups, region_features, topic_similarity
 from classifier.text_segmenter import segment_text
 from classifier.tfidf import TokenTfidf
 from classifier.tokens import tokenize_blocks
@@ -122,51 +121,3 @@ def test_blocks_without_ancestors_are_handled():
     blocks = [Block(0, "a", "paragraph"), Block(1, "b", "paragraph", path="body>p", ancestors=(0, 1))]
     out = region_features(blocks, np.array([0.9, 0.9]), np.array([1.0, 1.0]))
     assert out.shape == (2, 6) and np.isfinite(out).all()
-
-
-THREAD = """<html><body><main><article><h1>The ferry timetable changes in May</h1>
-<div class="text"><p>From May the ferry to the island leaves every ninety minutes instead of every hour.</p>
-<p>The operator says two of its boats need new engines and will be out of service all summer.</p></div>
-</article><section class="talk">
-<div class="c"><div class="who">ann_k 2 May 2026, 08:10</div><p>Ninety minutes is far too long for anyone who works on the mainland.</p></div>
-<div class="c"><div class="who">Rob 2 May 2026, 09:02</div><p>Better a timetable they can keep than one that fails every other day.</p></div>
-<div class="c"><div class="who">Ines 2 May 2026, 10:44</div><p>The summer crowds will make the longer gaps much worse on weekends.</p></div>
-</section></main></body></html>"""
-
-FORUM = THREAD.split("<main>")[0] + "<main><section class=\"talk\">" + THREAD.split("<section class=\"talk\">")[1]
-
-
-def _template(html: str) -> tuple[list, np.ndarray]:
-    blocks = segment_html(html)
-    chars = np.array([len(b.text) for b in blocks], dtype=float)
-    return blocks, template_features(path_groups(blocks), container_ids(blocks), np.full(len(blocks), 0.9), chars)
-
-
-def test_a_thread_after_the_story_starts_late_and_spans_one_container_per_post():
-    blocks, features = _template(THREAD)
-    post = [i for i, b in enumerate(blocks) if b.text.startswith(("Ninety", "Better", "The summer"))]
-    story = [i for i, b in enumerate(blocks) if b.text.startswith(("From May", "The operator"))]
-    assert len(post) == 3 and len(story) == 2
-    before, spread, product = features[post].T
-    assert np.allclose(before, before[0]) and before[0] > 0.4  # the whole story came first
-    assert np.allclose(spread, 1.0) and np.allclose(product, before)  # one post a container
-    assert features[story, 0].max() < 0.2 and np.allclose(features[story, 1], 0.5)  # two paragraphs, one container
-
-
-def test_a_forum_thread_starts_the_page():
-    blocks, features = _template(FORUM)
-    post = [i for i, b in enumerate(blocks) if b.text.startswith(("Ninety", "Better", "The summer"))]
-    assert len(post) == 3 and np.allclose(features[post, 0], features[post[0], 0])
-    assert features[post[0], 0] < 0.1 and np.allclose(features[post, 1], 1.0)
-
-
-def test_template_features_of_lone_blocks_and_empty_pages():
-    assert template_features(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0),
-                             np.zeros(0)).shape == (0, 3)
-    lines = segment_text("A first line of a story.\nA second line of it.\nHome")
-    features = template_features(path_groups(lines), container_ids(lines), np.array([0.9, 0.9, 0.1]),
-                                 np.array([24.0, 20.0, 4.0]))
-    assert not features[:, 1].any() and not features[:, 2].any()  # a line is its own template: no spread
-    assert features[0, 0] == 0.0 and 0.5 < features[2, 0] < 1.0  # story mass before each line
-    none = template_features(np.array([0, 1]), np.array([0, 1]), np.zeros(2), np.array([5.0, 5.0]))
-    assert not none.any()  # no story mass: nothing came before
