@@ -44,7 +44,7 @@ class BlockClassifier(BlockScorer, ClassifierMixin, BaseEstimator):
                  heading_tfidf: bool = True, heading_weight: float = 1.0, stage2_trees: int = 0,
                  stage2_tree_leaves: int = 15, stage2_tree_depth: int = 6,
                  stage2_tree_learning_rate: float = 0.1, page_type_context: bool = False,
-                 text_min_sites: int = 1, dom_min_sites: int = 1, text_oov_norm: bool = False) -> None:
+                 text_min_sites: int = 1, dom_min_sites: int = 1) -> None:
         self.use_dom = use_dom
         self.text_ngram_max = text_ngram_max
         self.text_max_features = text_max_features
@@ -69,7 +69,6 @@ class BlockClassifier(BlockScorer, ClassifierMixin, BaseEstimator):
         self.page_type_context = page_type_context
         self.text_min_sites = text_min_sites
         self.dom_min_sites = dom_min_sites
-        self.text_oov_norm = text_oov_norm
 
     # ----- features -------------------------------------------------------------------------
     def _stage1_matrix(self, pages: Sequence[Page], tokens: BlockTokens,
@@ -99,7 +98,6 @@ class BlockClassifier(BlockScorer, ClassifierMixin, BaseEstimator):
         self.text_vectorizer_ = TokenTfidf(ngram_max=self.text_ngram_max, min_df=self.min_df,
                                            max_features=self.text_max_features,
                                            min_groups=self.text_min_sites).fit(tokens, groups=block_groups)
-        self.text_vectorizer_.oov_norm = bool(self.text_oov_norm)
         if self.use_dom:
             dom = [b.dom_tokens for page in pages for b in page]
             self.dom_vectorizer_ = TokenTfidf(ngram_max=1, min_df=self.min_df, max_features=self.dom_max_features,

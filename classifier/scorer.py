@@ -37,7 +37,6 @@ _PAGE_TYPE_ARRAYS = ("mean", "scale", "coef", "intercept")
 SCORING_DEFAULTS: dict[str, Any] = {
     "use_dom": True, "text_ngram_max": 2, "max_tokens": 120, "text_weight": 1.0, "dom_weight": 1.0,
     "second_stage": True, "heading_tfidf": False, "heading_weight": 1.0, "stage2_trees": 0,
-    "text_oov_norm": False,
 }
 
 
@@ -75,7 +74,6 @@ class BlockScorer:
     second_stage: bool
     heading_tfidf: bool
     heading_weight: float
-    text_oov_norm: bool
     text_vectorizer_: TfidfLookup
     dom_vectorizer_: TfidfLookup
     scaler_: Standardization
@@ -126,7 +124,6 @@ class BlockScorer:
         else:
             model.text_vectorizer_ = TfidfLookup.from_vocabulary(config["text_vocabulary"], arrays["text_idf"],
                                                                  model.text_ngram_max)
-        model.text_vectorizer_.oov_norm = bool(model.text_oov_norm)
         n_features = len(model.text_vectorizer_.idf_) * (2 if model.heading_tfidf else 1) + len(names)
         if model.use_dom:
             model.dom_vectorizer_ = TfidfLookup.from_vocabulary(config["dom_vocabulary"], arrays["dom_idf"], 1)

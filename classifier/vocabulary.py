@@ -51,10 +51,6 @@ class TfidfLookup:
 
     ngram_max: int = 1
     sublinear_tf: bool = True
-    #: Count a row's unknown words in its norm, each as one occurrence of the rarest known
-    #: word: a heading or line in a language the vocabulary barely knows then puts little
-    #: weight on the few words it does know (a digit, a name) instead of all of it.
-    oov_norm: bool = False
     vocabulary_: dict[str, int]
     idf_: np.ndarray
 
@@ -174,15 +170,12 @@ class TfidfLookup:
             n_rows = len(docs)
             rows = np.repeat(np.arange(n_rows, dtype=np.int64), lengths)
             cols = self.string_table.lookup(string_hashes(list(chain.from_iterable(docs))))
-            n_unigrams = len(cols)
         else:
             docs = as_block_tokens(docs)
             n_rows = docs.n_rows
             hashes, rows = self._grams(docs)
             cols = self.table.lookup(hashes)
-            n_unigrams = len(docs.rows)
         found = cols >= 0
-        unknown = self._unknown_mass(rows[:n_unigrams][~found[:n_unigrams]], n_rows) if self.oov_norm else 0.0
         rows, cols = rows[found], cols[found]
         n_features = max(len(self.idf_), 1)
         keys, counts = np.unique(rows * n_features + cols, return_counts=True)
@@ -192,14 +185,9 @@ class TfidfLookup:
         if self.sublinear_tf:
             values = np.log(values) + 1.0
         values *= self.idf_[cols]
-        norms = np.sqrt(np.bincount(rows, weights=values * values, minlength=n_rows) + unknown)
+        norms = np.sqrt(np.bincount(rows, weights=values * values, minlength=n_rows))
         values /= norms[rows]
         return rows, cols, values
-
-    def _unknown_mass(self, unknown_rows: np.ndarray, n_rows: int) -> np.ndarray:
-        """Per row, what its unknown words add to the squared norm (see ``oov_norm``)."""
-        rarest = float(self.idf_.max()) if len(self.idf_) else 1.0
-        return np.bincount(unknown_rows, minlength=n_rows) * rarest * rarest
 
     def decision(self, docs: Docs, coef: np.ndarray) -> np.ndarray:
         """``transform(docs) @ coef``, one number per document, without building the matrix."""

@@ -127,20 +127,3 @@ def test_min_sites_keep_only_words_seen_on_that_many_sites(split):
     everything = BlockClassifier(random_state=0).fit(pages, labels, groups=groups)
     assert set(model.dom_vectorizer_.vocabulary_) < set(everything.dom_vectorizer_.vocabulary_)
     assert len(model.text_vectorizer_.vocabulary_) <= len(everything.text_vectorizer_.vocabulary_)
-
-
-def test_oov_norm_is_learned_with_and_kept_by_the_saved_scorer(split):
-    """``text_oov_norm`` changes the text rows the model learns from, and its saved scorer reads them alike."""
-    from classifier.scorer import BlockScorer
-
-    pages, labels, groups, test_pages, _ = split
-    model = BlockClassifier(random_state=0, text_oov_norm=True).fit(pages, labels, groups=groups)
-    assert model.text_vectorizer_.oov_norm and not BlockClassifier(random_state=0).fit(
-        pages, labels, groups=groups).text_vectorizer_.oov_norm
-    arrays, config = classifier_to_state(model)
-    assert config["params"]["text_oov_norm"] is True
-    scorer = BlockScorer.from_state(arrays, config)
-    assert scorer.text_vectorizer_.oov_norm
-    np.testing.assert_allclose(scorer.predict_proba(test_pages), model.predict_proba(test_pages), rtol=0, atol=1e-9)
-    del config["params"]["text_oov_norm"]  # a model saved before the option: plain norms
-    assert not BlockScorer.from_state(arrays, config).text_vectorizer_.oov_norm

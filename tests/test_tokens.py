@@ -97,26 +97,6 @@ def test_tfidf_can_keep_only_grams_seen_in_several_groups(whole_tokens):
         TokenTfidf(min_groups=2).fit(fit_docs, groups=groups[:-1])
 
 
-@pytest.mark.parametrize("whole_tokens", [True, False])
-def test_unknown_words_count_in_the_norm_only_when_asked(whole_tokens):
-    """A line the vocabulary barely knows puts little weight on the words it knows (oov_norm)."""
-    docs = [("harbour", "wall"), ("harbour", "board"), ("wall", "board")] * 2
-    fit_docs = docs if whole_tokens else tokenize_blocks([" ".join(d) for d in docs], 120)
-    vec = TokenTfidf(min_df=2, max_features=None).fit(fit_docs)
-    lines = [("harbour",), ("harbour", "leserkommentare", "hafenmauer"), ("leserkommentare",)]
-    asked = lines if whole_tokens else tokenize_blocks([" ".join(d) for d in lines], 120)
-    plain = vec.transform(asked).toarray()
-    assert np.allclose(plain[0], plain[1]) and plain[0].max() == pytest.approx(1.0)  # unknown words ignored
-    vec.oov_norm = True
-    damped = vec.transform(asked).toarray()
-    assert np.allclose(damped[0], plain[0])  # nothing unknown: the same row
-    rarest = vec.idf_.max()
-    known = vec.idf_[vec.vocabulary_["harbour"]]
-    assert damped[1].max() == pytest.approx(known / np.sqrt(known ** 2 + 2 * rarest ** 2))
-    assert not damped[2].any()  # nothing known: nothing to weigh
-    assert np.allclose(vec.decision(asked, np.ones(len(vec.idf_))), damped.sum(axis=1))
-
-
 _COUNTS = [re.compile(r"[.,;:!?]"), re.compile(r"[A-ZÀ-ÖØ-Þ]"), re.compile(r"\d"), re.compile(r"\b[A-ZÀ-ÖØ-Þ]\w"),
            re.compile(r"[.!?][\"'”’)\]]?(\s|$)"), re.compile(r"[|•»]")]
 
