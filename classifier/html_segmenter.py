@@ -4,9 +4,15 @@ A block is the text between two block-level boundaries: entering or leaving a
 block-level element (``p``, ``div``, ``li``, ``h2``, ``td``...) or a ``<br>``.
 Inline elements (``a``, ``span``, ``b``...) stay inside the block and add no space
 of their own: a block's text is its text nodes as written, joined as they stand
-("H<sub>2</sub>O" is "H2O", a drop cap joins its word), with runs of whitespace
-collapsed and soft hyphens dropped. Link text is counted for the link share. The walk keeps an explicit stack instead of
-recursing, so a deep page costs time, not the Python stack.
+("H<sub>2</sub>O" is "H2O", a drop cap joins its word, "<a>x</a>, y" keeps its comma
+on the word), with runs of whitespace (thin and no-break spaces too) collapsed and soft
+hyphens dropped. One exception: two sibling inline elements that touch with no text
+between them ("<a>Home</a><a>News</a>", "<span>2026</span><span>1h 54m</span>") are
+items a style sheet lays out apart, so a space separates them, except before punctuation,
+between CJK characters, at <sub>/<sup> and between two formatting tags
+("un<b>believ</b><i>able</i>" is one word). Link text is counted for the link share.
+The walk keeps an explicit stack instead of recursing, so a deep page costs time, not
+the Python stack.
 
 Before parsing, :func:`guard_markup` (:mod:`classifier.guard`) bounds what the parser is
 given, in one linear pass: tags, nesting, attributes per tag and the other markup the
@@ -43,6 +49,18 @@ _KIND = {"p": "paragraph", "h1": "heading", "h2": "heading", "h3": "heading", "h
          "summary": "block", "label": "label", "option": "label", "legend": "label"}
 _HEADINGS = frozenset("h1 h2 h3 h4 h5 h6".split())
 _SOFT_HYPHEN = "\u00ad"
+# Put between two sibling inline elements that touch (no text between them): menu links,
+# metadata chips and tags that a style sheet lays out apart. It becomes a space unless
+# punctuation or whitespace already stands there or both sides are CJK (see _resolve_gaps).
+# The parser drops NUL from text, so the mark cannot come from the page.
+_GAP = "\x00"
+_GAP_GLUE = re.compile("\x00+(?=[\\s,.;:!?)\\]}%\u00bb\u201d\u2019'\u3001\u3002\uff0c\uff0e]|$)"
+                       "|(?:(?<=^)|(?<=[\\s(\\[{\u00ab\u201c\u2018]))\x00+"
+                       "|(?<=[\u3000-\u30ff\u3400-\u9fff\uf900-\ufaff\uff00-\uffef])\x00+"
+                       "(?=[\u3000-\u30ff\u3400-\u9fff\uf900-\ufaff\uff00-\uffef])")
+_GAP_RUN = re.compile("\x00+")
+_NO_GAP_TAGS = frozenset(("sub", "sup", "wbr"))
+_FORMATTING_TAGS = frozenset("b i em strong u s mark small big font abbr dfn ins del tt".split())
 _LIST_TAGS = frozenset("ul ol menu dir".split())
 _CELL_TAGS = frozenset(("td", "th"))
 _OWN_ID = -2  # in a shared Shape: "the id of the element the block is cut in"
@@ -404,9 +422,7 @@ def _cut_block(blocks: list[Block], parts: list[str], full: bool, link_chars: in
     if full:  # already collapsed and cut by the compaction in _walk
         text = parts[0]
     else:
-        text = "".join(parts)
-        if _SOFT_HYPHEN in text:
-            text = text.replace(_SOFT_HYPHEN, "")
+        text = _joined(parts)
         joined = text
         text = " ".join(text.split()) if len(text) <= max_chars else collapse_whitespace(text, max_chars)
     parts.clear()
@@ -432,6 +448,16 @@ def _cut_block(blocks: list[Block], parts: list[str], full: bool, link_chars: in
     blocks.append(block)
 
 
+def _joined(parts: list[str]) -> str:
+    """The collected texts as one string: soft hyphens dropped, gap marks resolved."""
+    text = "".join(parts)
+    if _SOFT_HYPHEN in text:
+        text = text.replace(_SOFT_HYPHEN, "")
+    if _GAP in text:
+        text = _GAP_RUN.sub(" ", _GAP_GLUE.sub("", text))
+    return text
+
+
 def _block_links(links: list) -> tuple[tuple[str, str], ...]:
     """``(text, href)`` per link from the walk's ``(link element id, href, text node)`` triples."""
     grouped: dict[int, list] = {}
@@ -447,6 +473,17 @@ def _block_links(links: list) -> tuple[tuple[str, str], ...]:
         if anchor and href:
             out.append((anchor, href))
     return tuple(out)
+
+
+def _touches_inline_sibling(node, tag: str) -> bool:
+    """Whether ``node``'s previous sibling is an element, with no text between them.
+
+    Two formatting tags that touch ("un<b>believ</b><i>able</i>") are one word.
+    """
+    prev = node.prev
+    if prev is None or prev.tag_id == _TEXT_ID:
+        return False
+    return not (tag in _FORMATTING_TAGS and prev.tag in _FORMATTING_TAGS)
 
 
 def _link_of(stack: list[list]) -> tuple[int, str]:
@@ -521,10 +558,14 @@ def _walk(start, limits: Limits, structure: bool = False) -> list[Block]:
                         parts.append(text)
                         parts_len += len(text)
                         if parts_len > compact_at:  # a huge block: keep only what it may hold
-                            kept = collapse_whitespace("".join(parts).replace(_SOFT_HYPHEN, ""), max_chars)
+                            kept = collapse_whitespace(_joined(parts), max_chars)
                             parts[:] = [kept]
                             parts_len = len(kept)
                             full = parts_len >= max_chars
+                elif text and parts and not full:  # only non-ASCII spaces (a thin space): a space
+                    text = text if flags & _IN_PRE else " "
+                    parts.append(text)
+                    parts_len += len(text)
             cur = cur.next
             continue
         known = codes.get(tag_id)
@@ -556,6 +597,9 @@ def _walk(start, limits: Limits, structure: bool = False) -> list[Block]:
                     return blocks
                 parts_len = link_chars = article_link_chars = 0
                 full = False
+            if (parts and not is_block and not flags & _IN_PRE and tag not in _NO_GAP_TAGS
+                    and _touches_inline_sibling(cur, tag)):
+                parts.append(_GAP)
             frame = [cur, tag, is_block, serial, flags, None, None, None, None]
             if code & _MAYBE_MAIN:
                 desc = frame[5] = _describe(cur.attributes, tag)

@@ -30,6 +30,12 @@ def test_long_block_inside_gold_is_story():
     assert is_story("THE HARBOUR BOARD -- voted on tuesday!")
 
 
+def test_soft_hyphens_in_the_gold_do_not_split_words():
+    gold = "Appli\u00adcants are encour\u00adaged to apply for finan\u00adcial assis\u00adtance."
+    block = Block(index=0, text="Applicants are encouraged to apply for financial assistance.", kind="paragraph")
+    assert align_labels([block], gold) == [1]
+
+
 def test_long_block_outside_gold_is_boilerplate():
     assert not is_story("Ten tricks to make your garden shine this weekend")
 

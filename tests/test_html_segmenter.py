@@ -40,9 +40,10 @@ def test_block_elements_cut_blocks_and_inline_ones_do_not():
 
 
 def test_inline_elements_add_no_space():
-    # inline elements join as a browser shows them: only whitespace written between them
-    # becomes a space, so punctuation after an inline element stays on its word.
-    assert texts("<p><a>Home</a><a>News</a></p><p><b>Bold</b>.</p>") == ["HomeNews", "Bold."]
+    # inline elements join as written: punctuation after an inline element stays on its
+    # word; two touching links are two items a style sheet lays out apart.
+    assert texts("<p><a>Home</a><a>News</a></p><p><b>Bold</b>.</p>") == ["Home News", "Bold."]
+    assert texts("<p>un<b>believ</b><i>able</i></p>") == ["unbelievable"]
     assert texts("<p><a>Home</a> <a>News</a></p>") == ["Home News"]
 
 

@@ -34,6 +34,11 @@ def test_tokenize_is_unicode_aware():
     assert tokenize_words("Größe ÉTÉ naïve_x") == ["größe", "été", "naïve_x"]
 
 
+def test_tokenize_drops_invisible_characters_inside_words():
+    assert tokenize_words("news\u00adpaper word\u2060joiner\ufeff") == ["newspaper", "wordjoiner"]
+    assert word_prf("Assistance program", "Assis\u00adtance pro\u00adgram") == (1.0, 1.0, 1.0)
+
+
 def test_tokenize_empty():
     assert tokenize_words("") == []
     assert tokenize_words("  ... !! ") == []

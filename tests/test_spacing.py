@@ -20,6 +20,32 @@ def test_punctuation_joins_the_word_before_it() -> None:
     assert texts("<p>Tagged <a>lido</a>, <a>Brookside Park</a>.</p>") == ["Tagged lido, Brookside Park."]
 
 
+def test_touching_sibling_elements_are_separate_items() -> None:
+    html = ("<p><a href='/a'>Release calendar</a><a href='/b'>Top 250</a></p>"
+            "<p><span>2026</span><span>1h 54m</span><span>R</span></p>"
+            "<p><span>Developed by:</span><a href='/v'>Valve</a></p>")
+    assert texts(html) == ["Release calendar Top 250", "2026 1h 54m R", "Developed by: Valve"]
+
+
+def test_no_space_before_punctuation_or_inside_brackets_between_elements() -> None:
+    html = "<p><span>5.9</span><span>(</span><span>22K</span><span>)</span><a href='/x'>Rate</a><span>.</span></p>"
+    assert texts(html) == ["5.9 (22K) Rate."]
+
+
+def test_touching_cjk_elements_get_no_space() -> None:
+    assert texts("<p><a href='/a'>東京</a><a href='/b'>天気</a></p>") == ["東京天気"]
+
+
+def test_a_thin_space_between_elements_is_a_space() -> None:
+    html = "<p><i><span>4.4 out of 5 stars</span></i>\u2009<span>272,574</span>\u00a0<b>x</b></p>"
+    assert texts(html) == ["4.4 out of 5 stars 272,574 x"]
+
+
+def test_code_in_pre_keeps_touching_spans_joined() -> None:
+    html = "<pre><span>def</span> <span>f</span><span>(</span><span>x</span><span>)</span></pre>"
+    assert texts(html) == ["def f(x)"]
+
+
 def test_block_boundaries_and_br_separate() -> None:
     assert texts("<div>one<p>two</p>three<br>four</div>") == ["one", "two", "three", "four"]
 

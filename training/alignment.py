@@ -15,6 +15,8 @@ from collections.abc import Sequence
 
 from classifier.blocks import Block
 
+from .metrics import INVISIBLE_IN_WORDS
+
 # Alignment has its own word rule (not the model's tokenizer): changing features
 # must not silently change the training labels.
 WORD = re.compile(r"\w+")
@@ -23,7 +25,7 @@ MIN_TRIGRAM_SHARE = 0.5
 
 
 def _words(text: str) -> list[str]:
-    return WORD.findall(text.lower())
+    return WORD.findall(text.translate(INVISIBLE_IN_WORDS).lower())
 
 
 class GoldText:

@@ -60,9 +60,14 @@ _MATCH_TABLE = str.maketrans(
 )
 
 
+# Characters that never show and never part words: a soft hyphen inside "news\u00adpaper"
+# must not split it in two (gold texts keep them; extractors may drop them).
+INVISIBLE_IN_WORDS = str.maketrans({"\u00ad": None, "\u2060": None, "\ufeff": None})
+
+
 def tokenize_words(text: str) -> list[str]:
-    """Lowercase ``text`` and return its ``\\w+`` runs (Unicode-aware)."""
-    return _WORD_RE.findall(text.lower())
+    """Lowercase ``text`` and return its ``\\w+`` runs (Unicode-aware), invisible characters dropped."""
+    return _WORD_RE.findall(text.translate(INVISIBLE_IN_WORDS).lower())
 
 
 def _prf(overlap: int, n_pred: int, n_gold: int) -> tuple[float, float, float]:
