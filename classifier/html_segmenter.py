@@ -51,11 +51,11 @@ _HEADINGS = frozenset("h1 h2 h3 h4 h5 h6".split())
 _SOFT_HYPHEN = "\u00ad"
 # Put between two sibling inline elements that touch (no text between them): menu links,
 # metadata chips and tags that a style sheet lays out apart. It becomes a space unless
-# punctuation or whitespace already stands there or both sides are CJK (see _resolve_gaps).
+# punctuation or whitespace already stands there or both sides are CJK (see _joined).
 # The parser drops NUL from text, so the mark cannot come from the page.
 _GAP = "\x00"
 _GAP_GLUE = re.compile("\x00+(?=[\\s,.;:!?)\\]}%\u00bb\u201d\u2019'\u3001\u3002\uff0c\uff0e]|$)"
-                       "|(?:(?<=^)|(?<=[\\s(\\[{\u00ab\u201c\u2018]))\x00+"
+                       "|(?:^|(?<=[\\s(\\[{\u00ab\u201c\u2018]))\x00+"
                        "|(?<=[\u3000-\u30ff\u3400-\u9fff\uf900-\ufaff\uff00-\uffef])\x00+"
                        "(?=[\u3000-\u30ff\u3400-\u9fff\uf900-\ufaff\uff00-\uffef])")
 _GAP_RUN = re.compile("\x00+")

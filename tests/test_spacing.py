@@ -102,3 +102,12 @@ def test_structure_is_recorded_only_when_asked() -> None:
     assert item.links == (("link", "/a"),)
     assert key.shape.header and not value.shape.header and key.shape.row == value.shape.row != -1
     assert code.shape.pre and code.raw == "  a\n    b" and code.text == "a b"
+
+
+def test_the_gap_mark_never_reaches_a_block() -> None:
+    pages = ["<p><a>x</a><span> </span></p>", "<p><a>x</a><span><img></span></p>",
+             "<p><a>x</a><span><div>y</div></span></p>", "<p>a<a>x</a><b><i>y</i></b><i>z</i></p>",
+             "<p><a>(</a><a>x</a><a>)</a></p>"]
+    out = [texts(page) for page in pages]
+    assert out == [["x"], ["x"], ["x", "y"], ["ax yz"], ["(x)"]]  # two formatting tags touch: one word
+    assert not any("\x00" in text for page in out for text in page)
