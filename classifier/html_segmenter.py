@@ -54,10 +54,10 @@ _SOFT_HYPHEN = "\u00ad"
 # punctuation or whitespace already stands there or both sides are CJK (see _joined).
 # The parser drops NUL from text, so the mark cannot come from the page.
 _GAP = "\x00"
+_CJK = "[\u3000-\u30ff\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]"
 _GAP_GLUE = re.compile("\x00+(?=[\\s,.;:!?)\\]}%\u00bb\u201d\u2019'\u3001\u3002\uff0c\uff0e]|$)"
                        "|(?:^|(?<=[\\s(\\[{\u00ab\u201c\u2018]))\x00+"
-                       "|(?<=[\u3000-\u30ff\u3400-\u9fff\uf900-\ufaff\uff00-\uffef])\x00+"
-                       "(?=[\u3000-\u30ff\u3400-\u9fff\uf900-\ufaff\uff00-\uffef])")
+                       f"|(?<={_CJK})\x00+(?={_CJK})")
 _GAP_RUN = re.compile("\x00+")
 _NO_GAP_TAGS = frozenset(("sub", "sup", "wbr"))
 _FORMATTING_TAGS = frozenset("b i em strong u s mark small big font abbr dfn ins del tt".split())
@@ -539,33 +539,28 @@ def _walk(start, limits: Limits, structure: bool = False) -> list[Block]:
             break
         tag_id = cur.tag_id
         if tag_id == text_id:
-            if cur.is_empty_text_node:  # whitespace only: a space between inline elements
+            text = None if cur.is_empty_text_node else cur.text_content
+            if text is None or text.isspace():  # whitespace only (thin spaces too): a space between inline elements
                 if parts and not full:
                     text = cur.text_content if flags & _IN_PRE else " "
                     parts.append(text)
                     parts_len += len(text)
-            else:
-                text = cur.text_content
-                if text and not text.isspace():
-                    if flags & _IN_LINK:
-                        in_link = len(text.strip())
-                        link_chars += in_link
-                        if flags & _IN_ARTICLE_LINK:
-                            article_link_chars += in_link
-                        if links is not None and not full:
-                            links.append((*_link_of(stack), text))
-                    if not full:
-                        parts.append(text)
-                        parts_len += len(text)
-                        if parts_len > compact_at:  # a huge block: keep only what it may hold
-                            kept = collapse_whitespace(_joined(parts), max_chars)
-                            parts[:] = [kept]
-                            parts_len = len(kept)
-                            full = parts_len >= max_chars
-                elif text and parts and not full:  # only non-ASCII spaces (a thin space): a space
-                    text = text if flags & _IN_PRE else " "
+            elif text:
+                if flags & _IN_LINK:
+                    in_link = len(text.strip())
+                    link_chars += in_link
+                    if flags & _IN_ARTICLE_LINK:
+                        article_link_chars += in_link
+                    if links is not None and not full:
+                        links.append((*_link_of(stack), text))
+                if not full:
                     parts.append(text)
                     parts_len += len(text)
+                    if parts_len > compact_at:  # a huge block: keep only what it may hold
+                        kept = collapse_whitespace(_joined(parts), max_chars)
+                        parts[:] = [kept]
+                        parts_len = len(kept)
+                        full = parts_len >= max_chars
             cur = cur.next
             continue
         known = codes.get(tag_id)

@@ -40,6 +40,11 @@ __all__ = [
 _WORD_RE = re.compile(r"\w+")
 _SPACE_RE = re.compile(r"\s+")
 
+# Characters that never show and never part words: a soft hyphen inside "news\u00adpaper"
+# must not split it in two (gold texts keep them; extractors may drop them).
+_INVISIBLE = {"\u00ad": None, "\u2060": None, "\ufeff": None}
+INVISIBLE_IN_WORDS = str.maketrans(_INVISIBLE)
+
 # Typographic characters mapped to ASCII for snippet matching.  Applied before
 # NFKC (which would split U+00B4 and U+2033) and again after it (NFKC turns
 # compatibility forms such as U+FE58 or U+FE31 into dashes listed here).
@@ -55,14 +60,9 @@ _MATCH_TABLE = str.maketrans(
         "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-",
         "\u2014": "-", "\u2015": "-", "\u2212": "-",
         # invisible characters that break substring matches
-        "\u00ad": None, "\u200b": None, "\u2060": None, "\ufeff": None,
+        **_INVISIBLE, "\u200b": None,
     }
 )
-
-
-# Characters that never show and never part words: a soft hyphen inside "news\u00adpaper"
-# must not split it in two (gold texts keep them; extractors may drop them).
-INVISIBLE_IN_WORDS = str.maketrans({"\u00ad": None, "\u2060": None, "\ufeff": None})
 
 
 def tokenize_words(text: str) -> list[str]:
