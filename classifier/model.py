@@ -44,7 +44,7 @@ class BlockClassifier(BlockScorer, ClassifierMixin, BaseEstimator):
                  heading_tfidf: bool = True, heading_weight: float = 1.0, stage2_trees: int = 0,
                  stage2_tree_leaves: int = 15, stage2_tree_depth: int = 6,
                  stage2_tree_learning_rate: float = 0.1, page_type_context: bool = False,
-                 text_min_sites: int = 1, dom_min_sites: int = 1) -> None:
+                 text_min_sites: int = 1, dom_min_sites: int = 1, page_weight_power: float = 0.0) -> None:
         self.use_dom = use_dom
         self.text_ngram_max = text_ngram_max
         self.text_max_features = text_max_features
@@ -69,6 +69,7 @@ class BlockClassifier(BlockScorer, ClassifierMixin, BaseEstimator):
         self.page_type_context = page_type_context
         self.text_min_sites = text_min_sites
         self.dom_min_sites = dom_min_sites
+        self.page_weight_power = page_weight_power
 
     # ----- features -------------------------------------------------------------------------
     def _stage1_matrix(self, pages: Sequence[Page], tokens: BlockTokens,
@@ -89,6 +90,20 @@ class BlockClassifier(BlockScorer, ClassifierMixin, BaseEstimator):
             shapes = self._shapes(pages, tokens, facts)
         parts.append(sp.csr_matrix((shapes - self.scaler_.mean_) / self.scaler_.scale_))
         return sp.hstack(parts, format="csr")
+
+    def _block_weights(self, pages: Sequence[Page]) -> np.ndarray | None:
+        """Each block's weight in the fits: ``n ** -page_weight_power`` for a page of ``n``
+        blocks, scaled to a mean of 1 (None at power 0: every block counts once).
+
+        The figures that matter are means over pages; at power 1 every page weighs the
+        same in training too, so a product page of 3,000 blocks no longer outweighs
+        twenty articles.
+        """
+        if not self.page_weight_power:
+            return None
+        sizes = np.fromiter(map(len, pages), dtype=np.float64, count=len(pages))
+        weights = np.repeat(np.maximum(sizes, 1.0) ** -float(self.page_weight_power), sizes.astype(np.int64))
+        return weights / weights.mean() if len(weights) else weights
 
     def _fit_stage1(self, pages: Sequence[Page], tokens: BlockTokens, y: np.ndarray,
                     groups: Sequence | None = None) -> LogisticRegression:
@@ -111,7 +126,7 @@ class BlockClassifier(BlockScorer, ClassifierMixin, BaseEstimator):
         with warnings.catch_warnings():
             # lbfgs stops at max_iter on purpose: more iterations cost time, not accuracy.
             warnings.simplefilter("ignore", ConvergenceWarning)
-            return model.fit(X, y)
+            return model.fit(X, y, sample_weight=self._block_weights(pages))
 
     @classmethod
     def _with_params(cls, params: dict) -> "BlockClassifier":
@@ -155,14 +170,15 @@ class BlockClassifier(BlockScorer, ClassifierMixin, BaseEstimator):
             stage2 = LogisticRegression(C=self.stage2_C, max_iter=2000, random_state=self.random_state,
                                         class_weight=self.class_weight)
             scaled = self.context_scaler_.transform(ctx)
-            stage2.fit(scaled, flat_y)
+            weights = self._block_weights(pages)
+            stage2.fit(scaled, flat_y, sample_weight=weights)
             self.stage2_coef_ = stage2.coef_.ravel().copy()
             self.stage2_intercept_ = float(stage2.intercept_[0])
             # P(story) of the training pages from out-of-fold stage-1 logits: scores of pages
             # no stage-1 model saw, for picking a threshold inside the training folds (nested).
             bounds = np.cumsum([0] + [len(p) for p in pages])
             if self.stage2_trees:
-                inner = sigmoid(self._fit_trees(scaled, flat_y, groups, bounds))
+                inner = sigmoid(self._fit_trees(scaled, flat_y, groups, bounds, weights))
             else:
                 self.__dict__.pop("stage2_trees_", None)
                 inner = sigmoid(scaled @ self.stage2_coef_ + self.stage2_intercept_)
@@ -204,12 +220,12 @@ class BlockClassifier(BlockScorer, ClassifierMixin, BaseEstimator):
             class_weight=self.class_weight, random_state=self.random_state)
 
     def _fit_trees(self, scaled: np.ndarray, y: np.ndarray, groups: Sequence | None,
-                   bounds: np.ndarray) -> np.ndarray:
+                   bounds: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
         """Fit the boosted context stage over the scaled context features and the linear
         context logit; return the training blocks' logits from trees that did not see their
         group (for the nested threshold: in-sample trees are too sure of themselves)."""
         features = np.column_stack([scaled, scaled @ self.stage2_coef_ + self.stage2_intercept_])
-        self.stage2_trees_ = trees_from_boosting(self._boosting().fit(features, y))
+        self.stage2_trees_ = trees_from_boosting(self._boosting().fit(features, y, sample_weight=weights))
         page_groups = np.asarray(groups if groups is not None else np.arange(len(bounds) - 1))
         block_groups = np.repeat(page_groups, np.diff(bounds))
         folds = min(self.stage2_folds, len(np.unique(block_groups)))
@@ -220,7 +236,9 @@ class BlockClassifier(BlockScorer, ClassifierMixin, BaseEstimator):
             if len(np.unique(y[train])) < 2:
                 out[test] = self.stage2_trees_.decision(features[test])
                 continue
-            out[test] = trees_from_boosting(self._boosting().fit(features[train], y[train])).decision(features[test])
+            fold_weights = None if weights is None else weights[train]
+            fitted = self._boosting().fit(features[train], y[train], sample_weight=fold_weights)
+            out[test] = trees_from_boosting(fitted).decision(features[test])
         return out
 
     def _out_of_fold_logits(self, pages, tokens, labels, groups) -> tuple[list[np.ndarray], list[np.ndarray]]:

@@ -127,3 +127,28 @@ def test_min_sites_keep_only_words_seen_on_that_many_sites(split):
     everything = BlockClassifier(random_state=0).fit(pages, labels, groups=groups)
     assert set(model.dom_vectorizer_.vocabulary_) < set(everything.dom_vectorizer_.vocabulary_)
     assert len(model.text_vectorizer_.vocabulary_) <= len(everything.text_vectorizer_.vocabulary_)
+
+
+def test_page_weight_power_weighs_every_page_the_same(split):
+    pages, labels, groups, test_pages, _ = split
+    assert BlockClassifier()._block_weights(pages) is None  # default: every block counts once
+    model = BlockClassifier(page_weight_power=1.0)
+    sizes = [3, 1, 6]
+    weights = model._block_weights([[None] * n for n in sizes])
+    np.testing.assert_allclose(weights.mean(), 1.0)
+    per_page = np.add.reduceat(weights, [0, 3, 4])
+    np.testing.assert_allclose(per_page, per_page[0])  # power 1: each page's blocks sum to the same
+    half = BlockClassifier(page_weight_power=0.5)._block_weights([[None] * n for n in sizes])
+    np.testing.assert_allclose(half[4] / half[0], (6 / 3) ** -0.5)
+
+
+@pytest.mark.parametrize("trees", [0, 5])
+def test_page_weight_power_changes_the_fit(split, trees):
+    pages, labels, groups, test_pages, _ = split
+    plain = BlockClassifier(random_state=0, stage2_trees=trees).fit(pages, labels, groups=groups)
+    weighted = BlockClassifier(random_state=0, stage2_trees=trees, page_weight_power=1.0).fit(
+        pages, labels, groups=groups)
+    assert not np.allclose(plain.stage1_coef_, weighted.stage1_coef_)
+    assert not np.allclose(plain.stage2_coef_, weighted.stage2_coef_)
+    proba = weighted.predict_proba(test_pages)[:, 1]
+    assert np.all((proba >= 0) & (proba <= 1)) and not np.allclose(proba, plain.predict_proba(test_pages)[:, 1])
