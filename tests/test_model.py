@@ -130,8 +130,7 @@ def test_min_sites_keep_only_words_seen_on_that_many_sites(split):
 
 
 def test_page_weight_power_weighs_every_page_the_same(split):
-    pages, labels, groups, test_pages, _ = split
-    assert BlockClassifier()._block_weights(pages) is None  # default: every block counts once
+    assert BlockClassifier()._block_weights(split[0]) is None  # default: every block counts once
     model = BlockClassifier(page_weight_power=1.0)
     sizes = [3, 1, 6]
     weights = model._block_weights([[None] * n for n in sizes])
