@@ -5,9 +5,7 @@ import numpy as np
 import pytest
 from sklearn.base import clone
 
-from classifier.context import LONG_LINE_CHARS, line_run_ids
-from classifier.model import BlockClassifier, classifier_from_state, classifier_to_state
-from classifier.text_segmenter import segment_text
+from classifier.model import BlockClassifier, classifier_to_state
 from training.dataset import build_examples
 from training.readers import read_pages_jsonl
 from synthetic import split_by_site
@@ -153,29 +151,3 @@ def test_page_weight_power_changes_the_fit(split, trees):
     assert not np.allclose(plain.stage2_coef_, weighted.stage2_coef_)
     proba = weighted.predict_proba(test_pages)[:, 1]
     assert np.all((proba >= 0) & (proba <= 1)) and not np.allclose(proba, plain.predict_proba(test_pages)[:, 1])
-
-
-def test_line_runs_group_neighbouring_lines_of_one_kind():
-    paragraph = "The council closed the bridge after inspectors found corroded hangers. " * 3
-    assert len(paragraph.strip()) >= LONG_LINE_CHARS
-    text = "\n".join(["Weather News Sport", "Bridge shut", paragraph, paragraph, "Read more: Tariff row",
-                      paragraph, "More from News", "Rovers sack manager", "Bakery opens three shops"])
-    assert list(line_run_ids(segment_text(text))) == [0, 0, 1, 1, 2, 3, 4, 4, 4]
-    assert len(line_run_ids([])) == 0
-
-
-def test_line_runs_change_text_models_only(examples):
-    """In text mode the runs are the containers both stages read; HTML pages keep their DOM's."""
-    text = build_examples(examples.sources, "text", progress=False)
-    plain = BlockClassifier(use_dom=False, random_state=0).fit(text.pages, text.labels, groups=text.groups)
-    runs = BlockClassifier(use_dom=False, random_state=0, line_runs=True).fit(text.pages, text.labels,
-                                                                           groups=text.groups)
-    assert not np.allclose(plain.predict_proba(text.pages[:3]), runs.predict_proba(text.pages[:3]))
-    facts = runs._facts(text.pages[:1])[0]
-    np.testing.assert_array_equal(facts.containers, line_run_ids(text.pages[0]))
-    html = examples.pages[:2]
-    for a, b in zip(BlockClassifier()._facts(html), BlockClassifier(line_runs=True)._facts(html)):
-        np.testing.assert_array_equal(a.containers, b.containers)
-    # the saved model remembers the option: scores after a round trip are the same
-    restored = classifier_from_state(*classifier_to_state(runs))
-    np.testing.assert_allclose(restored.predict_proba(text.pages[:3]), runs.predict_proba(text.pages[:3]))
