@@ -52,24 +52,6 @@ def container_ids(blocks: Sequence[Block]) -> np.ndarray:
     return np.unique(keys, return_inverse=True)[1].reshape(n)
 
 
-#: Lines at least this long are paragraphs; shorter ones are headlines, leads, labels and menus.
-LONG_LINE_CHARS = 150
-
-
-def line_run_ids(blocks: Sequence[Block]) -> np.ndarray:
-    """A dense id per block for its run of neighbouring lines of the same kind (long or short).
-
-    Plain text has no containers, yet a teaser list is one: a run of short lines (headlines,
-    one-line leads) where the story is a run of long paragraphs. Taking runs as containers lets
-    the context stage read a line's score beside its list's (``container_mean``).
-    """
-    n = len(blocks)
-    if n == 0:
-        return np.zeros(0, dtype=np.int64)
-    long = np.fromiter((len(b.text) >= LONG_LINE_CHARS for b in blocks), dtype=bool, count=n)
-    return np.concatenate(([0], np.cumsum(long[1:] != long[:-1]))).astype(np.int64)
-
-
 def context_features(blocks: Sequence[Block], z: np.ndarray, ids: np.ndarray | None = None,
                      groups: np.ndarray | None = None, governing: np.ndarray | None = None,
                      similarity: np.ndarray | None = None, page_type: np.ndarray | None = None) -> np.ndarray:

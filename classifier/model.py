@@ -44,8 +44,7 @@ class BlockClassifier(BlockScorer, ClassifierMixin, BaseEstimator):
                  heading_tfidf: bool = True, heading_weight: float = 1.0, stage2_trees: int = 0,
                  stage2_tree_leaves: int = 15, stage2_tree_depth: int = 6,
                  stage2_tree_learning_rate: float = 0.1, page_type_context: bool = False,
-                 text_min_sites: int = 1, dom_min_sites: int = 1, page_weight_power: float = 0.0,
-                 line_runs: bool = False) -> None:
+                 text_min_sites: int = 1, dom_min_sites: int = 1, page_weight_power: float = 0.0) -> None:
         self.use_dom = use_dom
         self.text_ngram_max = text_ngram_max
         self.text_max_features = text_max_features
@@ -71,7 +70,6 @@ class BlockClassifier(BlockScorer, ClassifierMixin, BaseEstimator):
         self.text_min_sites = text_min_sites
         self.dom_min_sites = dom_min_sites
         self.page_weight_power = page_weight_power
-        self.line_runs = line_runs
 
     # ----- features -------------------------------------------------------------------------
     def _stage1_matrix(self, pages: Sequence[Page], tokens: BlockTokens,

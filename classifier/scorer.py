@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from .blocks import Block, distinct_dom_tokens
-from .context import CONTEXT_NAMES, PAGE_TYPE_NAMES, container_ids, context_features, line_run_ids
+from .context import CONTEXT_NAMES, PAGE_TYPE_NAMES, container_ids, context_features
 from .features import SHAPE_NAMES, page_shape_features
 from .headings import governing_headings
 from .page_type import PageTypeModel, page_type_matrix
@@ -37,7 +37,6 @@ _PAGE_TYPE_ARRAYS = ("mean", "scale", "coef", "intercept")
 SCORING_DEFAULTS: dict[str, Any] = {
     "use_dom": True, "text_ngram_max": 2, "max_tokens": 120, "text_weight": 1.0, "dom_weight": 1.0,
     "second_stage": True, "heading_tfidf": False, "heading_weight": 1.0, "stage2_trees": 0,
-    "line_runs": False,
 }
 
 
@@ -75,7 +74,6 @@ class BlockScorer:
     second_stage: bool
     heading_tfidf: bool
     heading_weight: float
-    line_runs: bool
     text_vectorizer_: TfidfLookup
     dom_vectorizer_: TfidfLookup
     scaler_: Standardization
@@ -163,18 +161,13 @@ class BlockScorer:
         distinct, which = distinct_dom_tokens(b for page in pages for b in page)
         return distinct, np.asarray(which, dtype=np.int64)
 
-    def _facts(self, pages: Sequence[Page]) -> list[PageFacts]:
-        """Each page's container ids, path groups and governing headings, worked out once.
-
-        A page without DOM paths (plain text) has no containers; with ``line_runs`` its runs
-        of long or of short lines stand in for them (:func:`~classifier.context.line_run_ids`).
-        """
-        runs = getattr(self, "line_runs", False)
+    @staticmethod
+    def _facts(pages: Sequence[Page]) -> list[PageFacts]:
+        """Each page's container ids, path groups and governing headings, worked out once."""
         out = []
         for page in pages:
             groups = path_groups(page)
-            ids = line_run_ids(page) if runs and not any(b.path for b in page) else container_ids(page)
-            out.append(PageFacts(ids, groups, governing_headings(page, groups)))
+            out.append(PageFacts(container_ids(page), groups, governing_headings(page, groups)))
         return out
 
     def _shapes(self, pages: Sequence[Page], tokens: BlockTokens,
