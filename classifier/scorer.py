@@ -237,7 +237,6 @@ class BlockScorer:
             if index >= 0:
                 headline[start + index] = 1.0
         to_headline = topic_similarity(rows, cols, values, page_of_block, headline, n_text)
-        to_headline[headline > 0] = 0.0  # the headline itself: left out exactly, not up to rounding
         both = np.column_stack((sim, to_headline))
         return logits, [both[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
 

@@ -6,8 +6,7 @@ import numpy as np
 from classifier.blocks import Block
 from classifier.headings import governing_headings
 from classifier.html_segmenter import segment_html
-from classifier.context import CONTEXT_NAMES, context_features
-from classifier.region import headline_index, path_groups, region_features, topic_similarity
+from classifier.region import path_groups, region_features, topic_similarity
 from classifier.text_segmenter import segment_text
 from classifier.tfidf import TokenTfidf
 from classifier.tokens import tokenize_blocks
@@ -122,31 +121,3 @@ def test_blocks_without_ancestors_are_handled():
     blocks = [Block(0, "a", "paragraph"), Block(1, "b", "paragraph", path="body>p", ancestors=(0, 1))]
     out = region_features(blocks, np.array([0.9, 0.9]), np.array([1.0, 1.0]))
     assert out.shape == (2, 6) and np.isfinite(out).all()
-
-
-def test_headline_is_the_first_h1_or_the_longest_non_sentence_above_the_text():
-    blocks = segment_html(PAGE)
-    assert blocks[headline_index(blocks)].text == "River flood closes the old bridge in Talheim"
-    assert headline_index(segment_html("<html><body><h2>Only a subheading</h2><p>Text.</p></body></html>")) == -1
-    story = "The river rose by two metres overnight and the council closed the old bridge to traffic at once. " * 2
-    text = "\n".join(["Talheim Courier", "News Sport Weather",
-                      "River flood closes the old bridge in Talheim",
-                      "The council acted after the water rose by two metres.", story, story,
-                      "More from the newsroom: a line longer than the headline above"])
-    lines = segment_text(text)
-    assert lines[headline_index(lines)].text == "River flood closes the old bridge in Talheim"
-    assert headline_index(segment_text(story + "\nshort line")) == -1  # the text starts with its story
-    assert headline_index([]) == -1
-
-
-def test_headline_similarity_is_a_context_column():
-    """Stage two reads each block's cosine to the headline beside its cosine to the likely story."""
-    blocks = segment_html(PAGE)
-    n = len(blocks)
-    similarity = np.column_stack((np.full(n, 0.25), np.linspace(0.0, 1.0, n)))
-    out = context_features(blocks, np.zeros(n), similarity=similarity)
-    np.testing.assert_allclose(out[:, CONTEXT_NAMES.index("topic_similarity")], 0.25)
-    np.testing.assert_allclose(out[:, CONTEXT_NAMES.index("headline_similarity")], similarity[:, 1])
-    one_column = context_features(blocks, np.zeros(n), similarity=np.full(n, 0.25))
-    assert not one_column[:, CONTEXT_NAMES.index("headline_similarity")].any()
-    assert np.isfinite(out).all() and out.shape == (n, len(CONTEXT_NAMES))

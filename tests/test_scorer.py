@@ -59,21 +59,6 @@ def test_the_scorer_a_saved_model_loads_as_gives_the_estimators_scores(trained_m
         assert scorer.predict_proba(pages)[:, 1].min() < 0.5 < scorer.predict_proba(pages)[:, 1].max()
 
 
-def test_headline_similarity_is_the_cosine_to_the_pages_h1(loaded_model):
-    scorer = loaded_model.model_for("html").classifier
-    pages = [loaded_model.blocks(page, "html") for page in PAGES]
-    _, similarity = scorer._stage1_logits(pages, scorer._tokens(pages), with_similarity=True)
-    for page, sim in zip(pages, similarity):
-        texts = [b.text for b in page]
-        headline = next(i for i, t in enumerate(texts) if t.startswith(("The harbour wall", "A quiet vote")))
-        assert sim.shape == (len(page), 2)
-        assert sim[headline, 1] == 0.0  # itself left out
-        story = next(i for i, t in enumerate(texts) if t.startswith(("Work on the old harbour", "The council voted")))
-        assert sim[story, 1] > 0.05  # shares the headline's words
-    first = [b.text for b in pages[0]]
-    assert similarity[0][first.index("Ten ferries you have to see"), 1] == 0.0  # shares none
-
-
 def test_a_freshly_fitted_estimator_and_its_saved_scorer_agree(model_copy, loaded_model):
     pages = [loaded_model.blocks(page, "html") for page in PAGES]
     arrays, config, _ = load_model_dir(model_copy / "html")
