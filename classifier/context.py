@@ -21,7 +21,7 @@ BASE_CONTEXT_NAMES = (
     "page_max", "page_story_share", "p", "p_win3_mean", "container_p_mean", "after_last_strong",
     "before_first_strong", "z_heading", "path_mean", "path_max", "z_minus_path", "topic_similarity",
     "in_region", "region_membership", "region_log_steps", "region_story_share", "region_text_share",
-    "region_score", "headline_similarity",
+    "region_score",
 )
 _BASE = 19  # columns before the heading, template, topic and region ones
 #: Context features that the page's type modulates: with the type's probability as a factor,
@@ -59,8 +59,7 @@ def context_features(blocks: Sequence[Block], z: np.ndarray, ids: np.ndarray | N
 
     ``ids`` are the blocks' :func:`container_ids`, ``groups`` their path groups,
     ``governing`` their governing headings (worked out here when not given),
-    ``similarity`` their topic similarity, or one row per block of topic and headline
-    similarity (see :mod:`classifier.region`; zeros when not given)
+    ``similarity`` their topic similarity (see :mod:`classifier.region`; zeros when not given)
     and ``page_type`` the page's probability of each of ``PAGE_TYPES`` (the page-type
     columns stay zero when not given).
     """
@@ -108,12 +107,9 @@ def context_features(blocks: Sequence[Block], z: np.ndarray, ids: np.ndarray | N
     out[:, _BASE + 2] = gmax[groups]
     out[:, _BASE + 3] = z - out[:, _BASE + 1]
     if similarity is not None:
-        similarity = np.asarray(similarity, dtype=np.float64)
-        out[:, _BASE + 4] = similarity if similarity.ndim == 1 else similarity[:, 0]
-        if similarity.ndim == 2:
-            out[:, _N_BASE - 1] = similarity[:, 1]
+        out[:, _BASE + 4] = similarity
     chars = np.fromiter((len(b.text) for b in blocks), dtype=np.float64, count=n)
-    out[:, _BASE + 5:_N_BASE - 1] = region_features(blocks, p, chars)
+    out[:, _BASE + 5:_N_BASE] = region_features(blocks, p, chars)
     if page_type is not None:
         k = len(PAGE_TYPES)
         out[:, _N_BASE:_N_BASE + k] = page_type

@@ -248,7 +248,7 @@ class BlockClassifier(BlockScorer, ClassifierMixin, BaseEstimator):
         group_ids = np.asarray(groups if groups is not None else np.arange(n))
         folds = min(self.stage2_folds, len(np.unique(group_ids)))
         out: list[np.ndarray] = [np.zeros(len(p)) for p in pages]
-        similarity: list[np.ndarray] = [np.zeros((len(p), 2)) for p in pages]
+        similarity: list[np.ndarray] = [np.zeros(len(p)) for p in pages]
         if folds < 2:
             return out, similarity
         for train_idx, test_idx in GroupKFold(n_splits=folds).split(np.zeros(n), groups=group_ids):

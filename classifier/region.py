@@ -10,15 +10,11 @@ features, never as a rule: from the first stage's P(story) of every block,
 * the **topic**: a block's TF-IDF cosine to the centroid of the page's likely
   story blocks (itself left out) — a teaser about tariffs under a story about a
   flood is far from it, in any language;
-* the **headline**: a block's TF-IDF cosine to the page's headline (its first
-  ``<h1>``; in plain text the longest line above the story that is no sentence), which the
-  first stage's scores cannot sway — a ticker of other stories that the first
-  stage likes is still far from the headline;
 * **templates**: blocks cut from elements with the same DOM path (cards, list
   items, comments) and what the first stage thinks of them together.
 
 All of it is numpy over the blocks of one page (text mode: no DOM, so only the
-topic and the headline apply).
+topic applies).
 """
 from __future__ import annotations
 
@@ -31,10 +27,7 @@ import numpy as np
 from .blocks import Block
 
 _ANCESTORS = attrgetter("ancestors")
-_MASS_CAP = 1000.0
-#: A plain-text line this long is a paragraph of the story, not its headline.
-LONG_PARAGRAPH_CHARS = 150
-_SENTENCE_END = (".", ",", ";", ":", "…", "!")  # characters: one huge block cannot make a region on its own
+_MASS_CAP = 1000.0  # characters: one huge block cannot make a region on its own
 
 
 def path_groups(blocks: Sequence[Block]) -> np.ndarray:
@@ -89,34 +82,6 @@ def region_features(blocks: Sequence[Block], p: np.ndarray, chars: np.ndarray) -
     out[:, 4] = mass[inside].sum() / max(mass.sum(), 1.0)
     out[:, 5] = best_score / max(mass.sum(), 1.0)
     return out
-
-
-def headline_index(blocks: Sequence[Block]) -> int:
-    """The index of the page's headline block, -1 when there is none.
-
-    HTML: its first ``<h1>``. Plain text: the longest line that does not end a sentence
-    among the lines before the first long paragraph (a headline sits above its story;
-    menus and bylines above it are shorter, the standfirst ends with a full stop).
-    """
-    if blocks and blocks[0].path is None:
-        best, best_len = -1, 0
-        for i, block in enumerate(blocks):
-            text = block.text.rstrip()
-            if len(text) >= LONG_PARAGRAPH_CHARS:
-                break
-            if len(text) > best_len and not text.endswith(_SENTENCE_END):
-                best, best_len = i, len(text)
-        return best
-    for i, block in enumerate(blocks):
-        if block.kind == "heading" and block.path is not None and _tag(block.path) == "h1":
-            return i
-    return -1
-
-
-def _tag(path: str) -> str:
-    """The tag of the innermost element of a DOM path (``article.x>h1#top`` → ``h1``)."""
-    last = path.rsplit(">", 1)[-1]
-    return last.split(".", 1)[0].split("#", 1)[0]
 
 
 def topic_similarity(rows: np.ndarray, cols: np.ndarray, values: np.ndarray, page_of_block: np.ndarray,

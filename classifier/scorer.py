@@ -19,7 +19,7 @@ from .context import CONTEXT_NAMES, PAGE_TYPE_NAMES, container_ids, context_feat
 from .features import SHAPE_NAMES, page_shape_features
 from .headings import governing_headings
 from .page_type import PageTypeModel, page_type_matrix
-from .region import headline_index, path_groups, topic_similarity
+from .region import path_groups, topic_similarity
 from .tokens import BlockTokens, tokenize_blocks
 from .trees import TreeEnsemble
 from .vocabulary import TfidfLookup
@@ -200,8 +200,7 @@ class BlockScorer:
         the weights, without building the matrix).
 
         With ``with_similarity`` also each block's topic similarity to its page's likely
-        story (:func:`topic_similarity`, weighted by these logits) and to its page's
-        headline (:func:`headline_index`), as a second list of two-column arrays.
+        story (:func:`topic_similarity`, weighted by these logits), as a second list.
         """
         facts = self._facts(pages) if facts is None else facts
         coef = self.stage1_coef_
@@ -231,14 +230,7 @@ class BlockScorer:
         page_of_block = np.repeat(np.arange(len(pages)), np.diff(bounds))
         weight = np.clip(2.0 * sigmoid(z) - 1.0, 0.0, 1.0)  # likely story only
         sim = topic_similarity(rows, cols, values, page_of_block, weight, n_text)
-        headline = np.zeros(n_blocks)
-        for start, page in zip(bounds[:-1], pages):
-            index = headline_index(page)
-            if index >= 0:
-                headline[start + index] = 1.0
-        to_headline = topic_similarity(rows, cols, values, page_of_block, headline, n_text)
-        both = np.column_stack((sim, to_headline))
-        return logits, [both[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
+        return logits, [sim[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
 
     def _page_types(self, pages: Sequence[Page], facts: Sequence[PageFacts]) -> list[np.ndarray | None]:
         """Each page's P(type) over ``PAGE_TYPES`` from the model's own page-type model (None
