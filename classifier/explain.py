@@ -26,6 +26,7 @@ import numpy as np
 
 from .blocks import Block
 from .context import container_ids, context_features
+from .dom_chars import distinct_char_docs
 from .features import SHAPE_NAMES
 from .scorer import BlockScorer
 from .vocabulary import TfidfLookup
@@ -110,6 +111,22 @@ def _names(vectorizer: TfidfLookup) -> list[str]:
     return names
 
 
+def _dom_char_terms(model: BlockScorer, distinct: Sequence[tuple[str, ...]], which: np.ndarray,
+                    coef: np.ndarray, offset: int, per_block: list[list[Contribution]]) -> int:
+    """Add the DOM words' character n-gram terms (shown as ``~gram``) to each block's
+    contributions; return the offset of the columns after them."""
+    chars = model.dom_char_vectorizer_
+    rows, cols, values = chars.weights(distinct_char_docs(distinct))
+    grams = _names(chars)
+    by_distinct: dict[int, list[Contribution]] = {}
+    weights = values * coef[offset + cols] * model.dom_char_weight
+    for r, c, v, w in zip(rows.tolist(), cols.tolist(), values.tolist(), weights.tolist()):
+        by_distinct.setdefault(r, []).append(Contribution("dom", "~" + grams[c], v, w))
+    for i, slot in enumerate(which.tolist()):
+        per_block[i].extend(by_distinct.get(slot, ()))
+    return offset + len(chars.idf_)
+
+
 def _shape_names(model: BlockScorer) -> list[str]:
     columns = getattr(model, "shape_columns_", None)
     return list(SHAPE_NAMES) if columns is None else [SHAPE_NAMES[i] for i in columns]
@@ -161,6 +178,8 @@ def explain_page(model: BlockScorer, blocks: Sequence[Block]) -> list[BlockExpla
         for i, slot in enumerate(which.tolist()):
             per_block[i].extend(by_distinct.get(slot, ()))
         offset += n_dom
+        if model._uses_dom_chars():
+            offset = _dom_char_terms(model, distinct, which, coef, offset, per_block)
 
     shapes = model._shapes([blocks], tokens, facts)
     scaled = (shapes - model.scaler_.mean_) / model.scaler_.scale_

@@ -24,6 +24,7 @@ from sklearn.model_selection import GroupKFold
 from sklearn.preprocessing import StandardScaler
 
 from .context import BASE_CONTEXT_NAMES, CONTEXT_NAMES, context_features
+from .dom_chars import distinct_char_docs
 from .features import SHAPE_NAMES
 from .page_type import PAGE_TYPES, PageTypeModel, page_type_matrix
 from .scorer import PAGE_TYPE_PREFIX, TREES_PREFIX, BlockScorer, Page, PageFacts, batch_governing, sigmoid
@@ -44,7 +45,8 @@ class BlockClassifier(BlockScorer, ClassifierMixin, BaseEstimator):
                  heading_tfidf: bool = True, heading_weight: float = 1.0, stage2_trees: int = 0,
                  stage2_tree_leaves: int = 15, stage2_tree_depth: int = 6,
                  stage2_tree_learning_rate: float = 0.1, page_type_context: bool = False,
-                 text_min_sites: int = 1, dom_min_sites: int = 1, page_weight_power: float = 0.0) -> None:
+                 text_min_sites: int = 1, dom_min_sites: int = 1, page_weight_power: float = 0.0,
+                 dom_char_weight: float = 0.0, dom_char_max_features: int = 50_000) -> None:
         self.use_dom = use_dom
         self.text_ngram_max = text_ngram_max
         self.text_max_features = text_max_features
@@ -70,6 +72,8 @@ class BlockClassifier(BlockScorer, ClassifierMixin, BaseEstimator):
         self.text_min_sites = text_min_sites
         self.dom_min_sites = dom_min_sites
         self.page_weight_power = page_weight_power
+        self.dom_char_weight = dom_char_weight
+        self.dom_char_max_features = dom_char_max_features
 
     # ----- features -------------------------------------------------------------------------
     def _stage1_matrix(self, pages: Sequence[Page], tokens: BlockTokens,
@@ -86,6 +90,9 @@ class BlockClassifier(BlockScorer, ClassifierMixin, BaseEstimator):
         if self.use_dom:
             distinct, which = self._dom_tokens(pages)
             parts.append(self.dom_vectorizer_.transform(distinct)[which] * self.dom_weight)
+            if self._uses_dom_chars():
+                chars = self.dom_char_vectorizer_.transform(distinct_char_docs(distinct))
+                parts.append(chars[which] * self.dom_char_weight)
         if shapes is None:
             shapes = self._shapes(pages, tokens, facts)
         parts.append(sp.csr_matrix((shapes - self.scaler_.mean_) / self.scaler_.scale_))
@@ -117,6 +124,13 @@ class BlockClassifier(BlockScorer, ClassifierMixin, BaseEstimator):
             dom = [b.dom_tokens for page in pages for b in page]
             self.dom_vectorizer_ = TokenTfidf(ngram_max=1, min_df=self.min_df, max_features=self.dom_max_features,
                                               min_groups=self.dom_min_sites).fit(dom, groups=block_groups)
+            if self._uses_dom_chars():
+                # one n-gram document per distinct DOM tuple, shared by the blocks that have it
+                distinct, which = self._dom_tokens(pages)
+                chars = distinct_char_docs(distinct)
+                self.dom_char_vectorizer_ = TokenTfidf(
+                    ngram_max=1, min_df=self.min_df, max_features=self.dom_char_max_features,
+                    min_groups=self.dom_min_sites).fit([chars[k] for k in which.tolist()], groups=block_groups)
         facts = self._facts(pages)
         shapes = self._shapes(pages, tokens, facts)
         self.scaler_ = StandardScaler().fit(shapes)
@@ -298,6 +312,9 @@ def classifier_to_state(model: BlockClassifier) -> tuple[dict[str, np.ndarray], 
     if model.use_dom:
         arrays["dom_idf"] = model.dom_vectorizer_.idf_
         config["dom_vocabulary"] = _vocab_list(model.dom_vectorizer_.vocabulary_)
+        if model._uses_dom_chars():
+            arrays["dom_char_idf"] = model.dom_char_vectorizer_.idf_
+            config["dom_char_vocabulary"] = _vocab_list(model.dom_char_vectorizer_.vocabulary_)
     if model.second_stage:
         arrays.update({"context_mean": model.context_scaler_.mean_, "context_scale": model.context_scaler_.scale_,
                        "stage2_coef": model.stage2_coef_, "stage2_intercept": np.array([model.stage2_intercept_])})
@@ -320,6 +337,8 @@ def classifier_from_state(arrays: dict[str, np.ndarray], config: dict) -> BlockC
     model.text_vectorizer_ = _as_token_tfidf(model.text_vectorizer_)
     if model.use_dom:
         model.dom_vectorizer_ = _as_token_tfidf(model.dom_vectorizer_)
+        if model._uses_dom_chars():
+            model.dom_char_vectorizer_ = _as_token_tfidf(model.dom_char_vectorizer_)
     return model
 
 

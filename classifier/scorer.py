@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from .blocks import Block, distinct_dom_tokens
+from .dom_chars import distinct_char_docs
 from .context import CONTEXT_NAMES, PAGE_TYPE_NAMES, container_ids, context_features
 from .features import SHAPE_NAMES, page_shape_features
 from .headings import governing_headings
@@ -37,6 +38,7 @@ _PAGE_TYPE_ARRAYS = ("mean", "scale", "coef", "intercept")
 SCORING_DEFAULTS: dict[str, Any] = {
     "use_dom": True, "text_ngram_max": 2, "max_tokens": 120, "text_weight": 1.0, "dom_weight": 1.0,
     "second_stage": True, "heading_tfidf": False, "heading_weight": 1.0, "stage2_trees": 0,
+    "dom_char_weight": 0.0,
 }
 
 
@@ -76,6 +78,8 @@ class BlockScorer:
     heading_weight: float
     text_vectorizer_: TfidfLookup
     dom_vectorizer_: TfidfLookup
+    dom_char_weight: float
+    dom_char_vectorizer_: TfidfLookup
     scaler_: Standardization
     context_scaler_: Standardization
     stage1_coef_: np.ndarray
@@ -128,6 +132,10 @@ class BlockScorer:
         if model.use_dom:
             model.dom_vectorizer_ = TfidfLookup.from_vocabulary(config["dom_vocabulary"], arrays["dom_idf"], 1)
             n_features += len(model.dom_vectorizer_.idf_)
+            if model._uses_dom_chars():
+                model.dom_char_vectorizer_ = TfidfLookup.from_vocabulary(config["dom_char_vocabulary"],
+                                                                         arrays["dom_char_idf"], 1)
+                n_features += len(model.dom_char_vectorizer_.idf_)
         model.scaler_ = _standardization(arrays["shape_mean"], arrays["shape_scale"])
         model.stage1_coef_ = np.asarray(arrays["stage1_coef"], dtype=np.float64)
         model.stage1_intercept_ = float(arrays["stage1_intercept"][0])
@@ -154,6 +162,10 @@ class BlockScorer:
     def _tokens(self, pages: Sequence[Page]) -> BlockTokens:
         """Word tokens of every block of every page, one row per block."""
         return tokenize_blocks([b.text for page in pages for b in page], self.max_tokens)
+
+    def _uses_dom_chars(self) -> bool:
+        """True when the DOM words' character n-grams are features (:mod:`classifier.dom_chars`)."""
+        return bool(self.use_dom and self.dom_char_weight)
 
     def _dom_tokens(self, pages: Sequence[Page]) -> tuple[list[tuple[str, ...]], np.ndarray]:
         """The distinct DOM token tuples of the blocks, and which one each block has
@@ -220,6 +232,11 @@ class BlockScorer:
             distinct, which = self._dom_tokens(pages)
             z += self.dom_vectorizer_.decision(distinct, coef[offset:offset + n_dom])[which] * self.dom_weight
             offset += n_dom
+            if self._uses_dom_chars():
+                n_chars = len(self.dom_char_vectorizer_.idf_)
+                z += self.dom_char_vectorizer_.decision(distinct_char_docs(distinct),
+                                                        coef[offset:offset + n_chars])[which] * self.dom_char_weight
+                offset += n_chars
         shapes = self._shapes(pages, tokens, facts)
         z += ((shapes - self.scaler_.mean_) / self.scaler_.scale_) @ coef[offset:]
         z += self.stage1_intercept_
