@@ -9,6 +9,11 @@ the model learned of them reaches names it never saw, in any language.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import repeat
+
+import numpy as np
+
+from .vocabulary import TfidfLookup
 
 #: The n-gram lengths taken from each word, padded with a space on each side
 #: (the same grams as scikit-learn's ``char_wb`` analyzer).
@@ -16,6 +21,7 @@ CHAR_NGRAM_RANGE = (3, 5)
 _MARKED_PREFIXES = ("tag_", "self_")  # the block's own tag and element: whole-word features already
 _CACHE_SIZE = 16384
 _word_cache: dict[str, tuple[str, ...]] = {}
+_NO_COLUMNS = np.zeros(0, dtype=np.int64)
 _tuple_cache: dict[tuple[str, ...], tuple[str, ...]] = {}
 
 
@@ -57,3 +63,49 @@ def dom_char_grams(tokens: Sequence[str]) -> tuple[str, ...]:
 def distinct_char_docs(distinct: Sequence[Sequence[str]]) -> list[tuple[str, ...]]:
     """One n-gram document per distinct DOM token tuple (see ``distinct_dom_tokens``)."""
     return [dom_char_grams(tokens) for tokens in distinct]
+
+
+def _caches(lookup: TfidfLookup, coef: np.ndarray) -> tuple[dict[str, np.ndarray], dict[tuple[str, ...], float]]:
+    """This lookup's caches: word -> vocabulary columns of the word's grams (one per
+    occurrence), and DOM tuple -> decision under ``coef``. Started afresh when the vocabulary
+    is refitted, the coefficients differ from the cached ones, or a cache grows too big."""
+    vocabulary = lookup.vocabulary_
+    caches = lookup.__dict__.get("_word_columns")
+    if caches is None or caches[0] is not vocabulary or len(caches[2]) >= _CACHE_SIZE \
+            or len(caches[3]) >= 4 * _CACHE_SIZE:
+        caches = lookup.__dict__["_word_columns"] = [vocabulary, coef.copy(), {}, {}]
+    elif not np.array_equal(caches[1], coef):
+        caches[1], caches[3] = coef.copy(), {}
+    return caches[2], caches[3]
+
+
+def _word_columns(token: str, vocabulary: dict[str, int], columns: dict[str, np.ndarray]) -> np.ndarray:
+    """The vocabulary columns of ``token``'s grams (none for the block's own tag and
+    element words), kept in ``columns``."""
+    found = [] if token.startswith(_MARKED_PREFIXES) else \
+        [c for c in map(vocabulary.get, word_char_grams(token), repeat(-1)) if c >= 0]
+    columns[token] = array = np.array(found, dtype=np.int64)
+    return array
+
+
+def char_decision(lookup: TfidfLookup, distinct: Sequence[Sequence[str]], coef: np.ndarray) -> np.ndarray:
+    """``lookup.decision(distinct_char_docs(distinct), coef)``, with each word's grams looked
+    up once and each tuple's decision kept: a page's thousands of grams come from a few
+    hundred words, and the pages of one site share most of their tuples."""
+    columns, decisions = _caches(lookup, coef)
+    vocabulary = lookup.vocabulary_
+    out = np.fromiter((decisions.get(tuple(tokens), np.nan) for tokens in distinct), dtype=np.float64,
+                      count=len(distinct))
+    missing = np.flatnonzero(np.isnan(out))
+    if not len(missing):
+        return out
+    per_doc = [np.concatenate([columns.get(token) if token in columns else _word_columns(token, vocabulary, columns)
+                               for token in distinct[k]] or [_NO_COLUMNS]) for k in missing.tolist()]
+    lengths = np.fromiter(map(len, per_doc), dtype=np.int64, count=len(per_doc))
+    rows = np.repeat(np.arange(len(per_doc), dtype=np.int64), lengths)
+    rows, cols, values = lookup.weights_of_columns(rows, np.concatenate(per_doc), len(per_doc))
+    computed = np.bincount(rows, weights=values * coef[cols], minlength=len(per_doc))
+    out[missing] = computed
+    for k, value in zip(missing.tolist(), computed.tolist()):
+        decisions[tuple(distinct[k])] = value
+    return out

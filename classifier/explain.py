@@ -111,20 +111,17 @@ def _names(vectorizer: TfidfLookup) -> list[str]:
     return names
 
 
-def _dom_char_terms(model: BlockScorer, distinct: Sequence[tuple[str, ...]], which: np.ndarray,
-                    coef: np.ndarray, offset: int, per_block: list[list[Contribution]]) -> int:
-    """Add the DOM words' character n-gram terms (shown as ``~gram``) to each block's
-    contributions; return the offset of the columns after them."""
-    chars = model.dom_char_vectorizer_
-    rows, cols, values = chars.weights(distinct_char_docs(distinct))
-    grams = _names(chars)
+def _add_dom_terms(weights: tuple[np.ndarray, np.ndarray, np.ndarray], names: list[str], prefix: str,
+                   coef: np.ndarray, weight: float, which: np.ndarray,
+                   per_block: list[list[Contribution]]) -> None:
+    """Add DOM terms, worked out once per distinct DOM tuple (``weights``: its TF-IDF rows),
+    to the contributions of every block that has the tuple (``which``)."""
+    rows, cols, values = weights
     by_distinct: dict[int, list[Contribution]] = {}
-    weights = values * coef[offset + cols] * model.dom_char_weight
-    for r, c, v, w in zip(rows.tolist(), cols.tolist(), values.tolist(), weights.tolist()):
-        by_distinct.setdefault(r, []).append(Contribution("dom", "~" + grams[c], v, w))
+    for r, c, v, w in zip(rows.tolist(), cols.tolist(), values.tolist(), (values * coef[cols] * weight).tolist()):
+        by_distinct.setdefault(r, []).append(Contribution("dom", prefix + names[c], v, w))
     for i, slot in enumerate(which.tolist()):
         per_block[i].extend(by_distinct.get(slot, ()))
-    return offset + len(chars.idf_)
 
 
 def _shape_names(model: BlockScorer) -> list[str]:
@@ -169,17 +166,15 @@ def explain_page(model: BlockScorer, blocks: Sequence[Block]) -> list[BlockExpla
         dom = model.dom_vectorizer_
         n_dom = len(dom.idf_)
         distinct, which = model._dom_tokens([blocks])
-        d_rows, d_cols, d_values = dom.weights(distinct)
-        words = _names(dom)
-        by_distinct: dict[int, list[Contribution]] = {}
-        weights = d_values * coef[offset + d_cols] * model.dom_weight
-        for r, c, v, w in zip(d_rows.tolist(), d_cols.tolist(), d_values.tolist(), weights.tolist()):
-            by_distinct.setdefault(r, []).append(Contribution("dom", words[c], v, w))
-        for i, slot in enumerate(which.tolist()):
-            per_block[i].extend(by_distinct.get(slot, ()))
+        _add_dom_terms(dom.weights(distinct), _names(dom), "", coef[offset:offset + n_dom], model.dom_weight,
+                       which, per_block)
         offset += n_dom
-        if model._uses_dom_chars():
-            offset = _dom_char_terms(model, distinct, which, coef, offset, per_block)
+        if model._uses_dom_chars():  # character n-grams of the DOM words, shown as ``~gram``
+            chars = model.dom_char_vectorizer_
+            n_chars = len(chars.idf_)
+            _add_dom_terms(chars.weights(distinct_char_docs(distinct)), _names(chars), "~",
+                           coef[offset:offset + n_chars], model.dom_char_weight, which, per_block)
+            offset += n_chars
 
     shapes = model._shapes([blocks], tokens, facts)
     scaled = (shapes - model.scaler_.mean_) / model.scaler_.scale_

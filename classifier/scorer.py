@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from .blocks import Block, distinct_dom_tokens
-from .dom_chars import distinct_char_docs
+from .dom_chars import char_decision
 from .context import CONTEXT_NAMES, PAGE_TYPE_NAMES, container_ids, context_features
 from .features import SHAPE_NAMES, page_shape_features
 from .headings import governing_headings
@@ -234,8 +234,8 @@ class BlockScorer:
             offset += n_dom
             if self._uses_dom_chars():
                 n_chars = len(self.dom_char_vectorizer_.idf_)
-                z += self.dom_char_vectorizer_.decision(distinct_char_docs(distinct),
-                                                        coef[offset:offset + n_chars])[which] * self.dom_char_weight
+                z += char_decision(self.dom_char_vectorizer_, distinct,
+                                   coef[offset:offset + n_chars])[which] * self.dom_char_weight
                 offset += n_chars
         shapes = self._shapes(pages, tokens, facts)
         z += ((shapes - self.scaler_.mean_) / self.scaler_.scale_) @ coef[offset:]

@@ -107,6 +107,7 @@ class TfidfLookup:
         built from the vocabulary is dropped and rebuilt."""
         state = dict(super().__getstate__() if hasattr(super(), "__getstate__") else self.__dict__)
         state.pop("_string_table", None)
+        state.pop("_word_columns", None)  # a cache (classifier.dom_chars)
         table = state.get("_table")
         if table is not None and table.source is not None:
             state.pop("_table")
@@ -176,7 +177,12 @@ class TfidfLookup:
             hashes, rows = self._grams(docs)
             cols = self.table.lookup(hashes)
         found = cols >= 0
-        rows, cols = rows[found], cols[found]
+        return self.weights_of_columns(rows[found], cols[found], n_rows)
+
+    def weights_of_columns(self, rows: np.ndarray, cols: np.ndarray,
+                           n_rows: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """:meth:`weights` from the column of every gram occurrence found in the vocabulary
+        (for callers that look grams up their own way, e.g. once per word)."""
         n_features = max(len(self.idf_), 1)
         keys, counts = np.unique(rows * n_features + cols, return_counts=True)
         rows = keys // n_features

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from sklearn.feature_extraction.text import CountVectorizer
 
-from classifier.dom_chars import dom_char_grams, word_char_grams
+from classifier.dom_chars import char_decision, distinct_char_docs, dom_char_grams, word_char_grams
 from classifier.explain import explain_page
 from classifier.model import BlockClassifier, classifier_to_state
 from classifier.scorer import BlockScorer
@@ -75,3 +75,21 @@ def test_a_model_file_missing_the_gram_vocabulary_is_refused(fitted):
     del config["dom_char_vocabulary"]
     with pytest.raises((KeyError, ValueError)):
         BlockScorer.from_state(arrays, config)
+
+
+def test_the_cached_decision_is_the_lookups_decision_and_follows_new_coefficients(split, fitted):
+    _, _, _, test_pages, _ = split
+    lookup = fitted.dom_char_vectorizer_
+    distinct, _ = fitted._dom_tokens(test_pages)
+    distinct = list(distinct) + [("tag_li", "self_card"), ("zzzqqq",)]  # no grams; no known grams
+    coef = np.random.default_rng(0).normal(size=len(lookup.idf_))
+    reference = lookup.decision(distinct_char_docs(distinct), coef)
+    np.testing.assert_allclose(char_decision(lookup, distinct, coef), reference, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(char_decision(lookup, distinct[::-1], coef), reference[::-1], rtol=0, atol=1e-12)
+    assert reference[-1] == 0.0 and reference[-2] == 0.0
+    other = coef * -2.0  # same lookup, new weights: the kept decisions must not be reused
+    np.testing.assert_allclose(char_decision(lookup, distinct, other), reference * -2.0, rtol=0, atol=1e-12)
+    coef_in_place = other.copy()
+    char_decision(lookup, distinct, coef_in_place)
+    coef_in_place *= 0.5
+    np.testing.assert_allclose(char_decision(lookup, distinct, coef_in_place), reference * -1.0, rtol=0, atol=1e-12)

@@ -271,3 +271,10 @@ def test_jobs_do_not_change_the_results(pages_jsonl):
     two = evaluate_protocol(ex, make_model, folds=3, holdout=0.2, seed=0, jobs=2, progress=False)
     assert json.dumps(one, sort_keys=True) == json.dumps(two, sort_keys=True)
     assert one["cross_validation"]["fold_thresholds_picked_by"] == ["inner scores"] * 3
+
+
+def test_the_sweep_shows_the_teaser_text_kept_at_each_threshold():
+    report = cross_validation_report(stub_examples(), SiteStub, folds=3, progress=False)
+    leak = {r["threshold"]: r["teaser_leaked"] for r in report["threshold_sweep"]}
+    # half the sites' teasers score 0.65, the other half 0.25 (equal lengths)
+    assert leak[0.2] == 1.0 and leak[0.3] == 0.5 and leak[0.65] == 0.5 and leak[0.7] == 0.0

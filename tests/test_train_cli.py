@@ -86,7 +86,7 @@ def test_train_writes_model_dir_with_manifest_and_card(cli_model, pages_jsonl):
     assert manifest["name"] in card and manifest["version"] in card
     assert "## Cross-validation vs hold-out" in card and "| storyfilter, hold-out | 10 |" in card
     assert "teaser leak" in card and "fitted on all 40 pages, hold-out included" in card
-    assert "Descriptive, not used to choose anything" in card
+    assert "Descriptive, not used to choose anything" in card and "| teaser leak | " in card
     # the reproduce line is this storyfilter command (not the argv of whatever process ran it)
     assert f"\nstoryfilter train {pages_jsonl} -o {out} --mode html --cv-folds 2 --holdout 0.2 --seed 0\n" in card
 

@@ -41,14 +41,20 @@ def sweep_table(cv: dict[str, Any]) -> list[str]:
     rows = cv.get("threshold_sweep")
     if not rows:
         return []
-    lines = ["", "Descriptive, not used to choose anything: out-of-fold page word F1 and `without` snippets "
-             "leaked if every page were cut at each threshold (pick your own with `--threshold`):", "",
+    lines = ["", "Descriptive, not used to choose anything: out-of-fold page word F1, `without` snippets "
+             "leaked and teaser text kept if every page were cut at each threshold (pick your own with "
+             "`--threshold`):", "",
              "| threshold | " + " | ".join(f"{r['threshold']:.2f}" for r in rows) + " |",
              "|---|" + "---|" * len(rows),
              "| word F1 | " + " | ".join(f"{r['word_f1']:.3f}" for r in rows) + " |",
-             "| leaked | " + " | ".join("-" if r["without_leaked"] is None else f"{r['without_leaked']:.1%}"
-                                       for r in rows) + " |"]
+             _share_row("leaked", rows, "without_leaked")]
+    if any(r.get("teaser_leaked") is not None for r in rows):  # manifests from before this figure lack it
+        lines.append(_share_row("teaser leak", rows, "teaser_leaked"))
     return lines
+
+
+def _share_row(name: str, rows: list[dict[str, Any]], key: str) -> str:
+    return f"| {name} | " + " | ".join("-" if r.get(key) is None else f"{r[key]:.1%}" for r in rows) + " |"
 
 
 def _cuts(values: list[float]) -> str:

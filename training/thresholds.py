@@ -53,7 +53,8 @@ def baseline_scores(examples: Examples) -> list[PageScore]:
 
 def threshold_sweep(examples: Examples, scores: Sequence[np.ndarray],
                     candidates: Sequence[float] = THRESHOLD_CANDIDATES) -> list[dict]:
-    """Mean page word F1 and the share of `without` snippets leaked at each candidate threshold.
+    """Mean page word F1, the share of `without` snippets leaked and the teaser leak (kept
+    teaser characters over all, None without teaser labels) at each candidate threshold.
 
     Nearby thresholds often keep the same blocks of a page; each distinct set is scored once.
     """
@@ -69,9 +70,12 @@ def threshold_sweep(examples: Examples, scores: Sequence[np.ndarray],
     rows = []
     for t, page_scores in zip(candidates, per_candidate):
         total = sum(s.without_total for s in page_scores)
+        teasers = sum(s.teaser_chars_total for s in page_scores)
         mean_f1 = float(np.mean([s.word_f1 for s in page_scores])) if page_scores else 0.0
         rows.append({"threshold": float(t), "word_f1": round(mean_f1, 4),
-                     "without_leaked": round(sum(s.without_found for s in page_scores) / total, 4) if total else None})
+                     "without_leaked": round(sum(s.without_found for s in page_scores) / total, 4) if total else None,
+                     "teaser_leaked": round(sum(s.teaser_chars_kept for s in page_scores) / teasers, 4)
+                     if teasers else None})
     return rows
 
 
