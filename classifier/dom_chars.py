@@ -9,11 +9,11 @@ the model learned of them reaches names it never saw, in any language.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from itertools import repeat
+from itertools import chain, repeat
 
 import numpy as np
 
-from .vocabulary import TfidfLookup
+from .vocabulary import TfidfLookup, string_hashes
 
 #: The n-gram lengths taken from each word, padded with a space on each side
 #: (the same grams as scikit-learn's ``char_wb`` analyzer).
@@ -93,19 +93,46 @@ def char_decision(lookup: TfidfLookup, distinct: Sequence[Sequence[str]], coef: 
     up once and each tuple's decision kept: a page's thousands of grams come from a few
     hundred words, and the pages of one site share most of their tuples."""
     columns, decisions = _caches(lookup, coef)
-    vocabulary = lookup.vocabulary_
     out = np.fromiter((decisions.get(tuple(tokens), np.nan) for tokens in distinct), dtype=np.float64,
                       count=len(distinct))
     missing = np.flatnonzero(np.isnan(out))
     if not len(missing):
         return out
-    per_doc = [np.concatenate([columns.get(token) if token in columns else _word_columns(token, vocabulary, columns)
-                               for token in distinct[k]] or [_NO_COLUMNS]) for k in missing.tolist()]
-    lengths = np.fromiter(map(len, per_doc), dtype=np.int64, count=len(per_doc))
-    rows = np.repeat(np.arange(len(per_doc), dtype=np.int64), lengths)
-    rows, cols, values = lookup.weights_of_columns(rows, np.concatenate(per_doc), len(per_doc))
-    computed = np.bincount(rows, weights=values * coef[cols], minlength=len(per_doc))
+    computed = _decisions(lookup, [distinct[k] for k in missing.tolist()], coef, columns)
     out[missing] = computed
     for k, value in zip(missing.tolist(), computed.tolist()):
         decisions[tuple(distinct[k])] = value
     return out
+
+
+def _decisions(lookup: TfidfLookup, docs: list[Sequence[str]], coef: np.ndarray,
+               columns: dict[str, np.ndarray]) -> np.ndarray:
+    """The decision of each DOM tuple, in numpy but for one dictionary lookup per distinct
+    word: a tuple's gram counts are the sums of its words' (a word repeated along the path
+    counts as often), gathered from the words' cached columns."""
+    lengths = np.fromiter(map(len, docs), dtype=np.int64, count=len(docs))
+    flat = list(chain.from_iterable(docs))
+    _, first, word_of_token = np.unique(string_hashes(flat), return_index=True, return_inverse=True)
+    vocabulary = lookup.vocabulary_
+    word_columns = [columns.get(token) if token in columns else _word_columns(token, vocabulary, columns)
+                    for token in map(flat.__getitem__, first.tolist())]
+    n_docs, n_words, n_features = len(docs), len(word_columns), max(len(lookup.idf_), 1)
+    if not n_words:
+        return np.zeros(n_docs)
+    # (tuple, word, times the word is in the tuple), then one entry per gram of each such word
+    pairs, times = np.unique(np.repeat(np.arange(n_docs, dtype=np.int64), lengths) * n_words
+                             + word_of_token.reshape(-1), return_counts=True)
+    doc_of_pair, word_of_pair = np.divmod(pairs, n_words)
+    word_sizes = np.fromiter(map(len, word_columns), dtype=np.int64, count=n_words)
+    sizes = word_sizes[word_of_pair]
+    gather = np.arange(int(sizes.sum()), dtype=np.int64) + np.repeat(
+        (np.cumsum(word_sizes) - word_sizes)[word_of_pair] - (np.cumsum(sizes) - sizes), sizes)
+    rows = np.repeat(doc_of_pair, sizes)
+    keys, where = np.unique(rows * n_features + np.concatenate(word_columns)[gather], return_inverse=True)
+    counts = np.bincount(where.reshape(-1), weights=np.repeat(times, sizes))
+    rows, cols = np.divmod(keys, n_features)
+    values = np.log(counts) + 1.0 if lookup.sublinear_tf else counts
+    values *= lookup.idf_[cols]
+    norms = np.sqrt(np.bincount(rows, weights=values * values, minlength=n_docs))
+    norms[norms == 0] = 1.0
+    return np.bincount(rows, weights=values * coef[cols], minlength=n_docs) / norms

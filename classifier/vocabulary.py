@@ -177,12 +177,7 @@ class TfidfLookup:
             hashes, rows = self._grams(docs)
             cols = self.table.lookup(hashes)
         found = cols >= 0
-        return self.weights_of_columns(rows[found], cols[found], n_rows)
-
-    def weights_of_columns(self, rows: np.ndarray, cols: np.ndarray,
-                           n_rows: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """:meth:`weights` from the column of every gram occurrence found in the vocabulary
-        (for callers that look grams up their own way, e.g. once per word)."""
+        rows, cols = rows[found], cols[found]
         n_features = max(len(self.idf_), 1)
         keys, counts = np.unique(rows * n_features + cols, return_counts=True)
         rows = keys // n_features

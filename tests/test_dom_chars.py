@@ -93,3 +93,10 @@ def test_the_cached_decision_is_the_lookups_decision_and_follows_new_coefficient
     char_decision(lookup, distinct, coef_in_place)
     coef_in_place *= 0.5
     np.testing.assert_allclose(char_decision(lookup, distinct, coef_in_place), reference * -1.0, rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("tuples", [[()], [(), ("tag_p",)], [("zzzqqq", "zzzqqq"), ()]])
+def test_tuples_without_known_grams_decide_zero(fitted, tuples):
+    lookup = fitted.dom_char_vectorizer_
+    coef = np.ones(len(lookup.idf_))
+    assert char_decision(lookup, tuples, coef).tolist() == [0.0] * len(tuples)
