@@ -13,7 +13,7 @@ from itertools import chain, repeat
 
 import numpy as np
 
-from .vocabulary import TfidfLookup, string_hashes
+from .vocabulary import TfidfLookup
 
 #: The n-gram lengths taken from each word, padded with a space on each side
 #: (the same grams as scikit-learn's ``char_wb`` analyzer).
@@ -23,6 +23,9 @@ _CACHE_SIZE = 16384
 _word_cache: dict[str, tuple[str, ...]] = {}
 _NO_COLUMNS = np.zeros(0, dtype=np.int64)
 _tuple_cache: dict[tuple[str, ...], tuple[str, ...]] = {}
+#: (tuple, gram) pairs are counted with one bincount over every possible pair while there are at
+#: most this many possible pairs per counted entry, else by sorting the entries.
+_DENSE_SLOTS_PER_ENTRY = 4
 
 
 def word_char_grams(word: str) -> tuple[str, ...]:
@@ -107,30 +110,48 @@ def char_decision(lookup: TfidfLookup, distinct: Sequence[Sequence[str]], coef: 
 
 def _decisions(lookup: TfidfLookup, docs: list[Sequence[str]], coef: np.ndarray,
                columns: dict[str, np.ndarray]) -> np.ndarray:
-    """The decision of each DOM tuple, in numpy but for one dictionary lookup per distinct
-    word: a tuple's gram counts are the sums of its words' (a word repeated along the path
-    counts as often), gathered from the words' cached columns."""
+    """The decision of each DOM tuple, in numpy but for one dictionary lookup per word: a
+    tuple's gram counts are the sums of its words' (a word repeated along the path counts
+    as often), gathered from the words' cached columns."""
     lengths = np.fromiter(map(len, docs), dtype=np.int64, count=len(docs))
-    flat = list(chain.from_iterable(docs))
-    _, first, word_of_token = np.unique(string_hashes(flat), return_index=True, return_inverse=True)
+    index = dict.fromkeys(chain.from_iterable(docs), 0)  # the call's distinct words, in order of appearance
+    for number, token in enumerate(index):
+        index[token] = number
+    word_of_token = np.fromiter(map(index.__getitem__, chain.from_iterable(docs)), dtype=np.int64,
+                                count=int(lengths.sum()))
     vocabulary = lookup.vocabulary_
-    word_columns = [columns.get(token) if token in columns else _word_columns(token, vocabulary, columns)
-                    for token in map(flat.__getitem__, first.tolist())]
-    n_docs, n_words, n_features = len(docs), len(word_columns), max(len(lookup.idf_), 1)
+    word_columns = []
+    for token in index:
+        found = columns.get(token)
+        word_columns.append(_word_columns(token, vocabulary, columns) if found is None else found)
+    n_docs, n_words = len(docs), len(word_columns)
     if not n_words:
         return np.zeros(n_docs)
     # (tuple, word, times the word is in the tuple), then one entry per gram of each such word
-    pairs, times = np.unique(np.repeat(np.arange(n_docs, dtype=np.int64), lengths) * n_words
-                             + word_of_token.reshape(-1), return_counts=True)
+    pairs, times = np.unique(np.repeat(np.arange(n_docs, dtype=np.int64), lengths) * n_words + word_of_token,
+                             return_counts=True)
     doc_of_pair, word_of_pair = np.divmod(pairs, n_words)
     word_sizes = np.fromiter(map(len, word_columns), dtype=np.int64, count=n_words)
     sizes = word_sizes[word_of_pair]
     gather = np.arange(int(sizes.sum()), dtype=np.int64) + np.repeat(
         (np.cumsum(word_sizes) - word_sizes)[word_of_pair] - (np.cumsum(sizes) - sizes), sizes)
     rows = np.repeat(doc_of_pair, sizes)
-    keys, where = np.unique(rows * n_features + np.concatenate(word_columns)[gather], return_inverse=True)
-    counts = np.bincount(where.reshape(-1), weights=np.repeat(times, sizes))
-    rows, cols = np.divmod(keys, n_features)
+    # the call's grams numbered 0..n_grams-1 in column order, so that counting the (tuple, gram)
+    # pairs is one bincount over n_docs * n_grams slots (a sort where that would be too many)
+    grams, gram_of = np.unique(np.concatenate(word_columns), return_inverse=True)
+    if not len(grams):
+        return np.zeros(n_docs)
+    slots = rows * len(grams) + gram_of.reshape(-1)[gather]
+    weights = np.repeat(times, sizes).astype(np.float64)
+    if n_docs * len(grams) <= _DENSE_SLOTS_PER_ENTRY * len(slots):
+        counts = np.bincount(slots, weights=weights, minlength=n_docs * len(grams))
+        keys = np.flatnonzero(counts)
+        counts = counts[keys]
+    else:
+        keys, where = np.unique(slots, return_inverse=True)
+        counts = np.bincount(where.reshape(-1), weights=weights)
+    rows, local = np.divmod(keys, len(grams))
+    cols = grams[local]
     values = np.log(counts) + 1.0 if lookup.sublinear_tf else counts
     values *= lookup.idf_[cols]
     norms = np.sqrt(np.bincount(rows, weights=values * values, minlength=n_docs))
