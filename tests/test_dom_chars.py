@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from sklearn.feature_extraction.text import CountVectorizer
 
+from classifier import dom_chars
 from classifier.dom_chars import char_decision, distinct_char_docs, dom_char_grams, word_char_grams
 from classifier.explain import explain_page
 from classifier.model import BlockClassifier, classifier_to_state
@@ -100,3 +101,16 @@ def test_tuples_without_known_grams_decide_zero(fitted, tuples):
     lookup = fitted.dom_char_vectorizer_
     coef = np.ones(len(lookup.idf_))
     assert char_decision(lookup, tuples, coef).tolist() == [0.0] * len(tuples)
+
+
+@pytest.mark.parametrize("dense_slots_per_entry", [0, 1 << 40])
+def test_both_ways_of_counting_grams_give_the_lookups_decision(split, fitted, monkeypatch, dense_slots_per_entry):
+    """Pairs are counted by sorting or by one bincount, depending on the page: both are exact."""
+    monkeypatch.setattr(dom_chars, "_DENSE_SLOTS_PER_ENTRY", dense_slots_per_entry)
+    _, _, _, test_pages, _ = split
+    lookup = fitted.dom_char_vectorizer_
+    distinct, _ = fitted._dom_tokens(test_pages)
+    coef = np.random.default_rng(1).normal(size=len(lookup.idf_))
+    reference = lookup.decision(distinct_char_docs(distinct), coef)
+    got = dom_chars._decisions(lookup, [tuple(d) for d in distinct], coef, {})
+    np.testing.assert_allclose(got, reference, rtol=0, atol=1e-12)
