@@ -110,7 +110,9 @@ def test_both_ways_of_counting_grams_give_the_lookups_decision(split, fitted, mo
     _, _, _, test_pages, _ = split
     lookup = fitted.dom_char_vectorizer_
     distinct, _ = fitted._dom_tokens(test_pages)
+    # words repeated along a path and words sharing grams: counts above one
+    distinct = [tuple(d) for d in distinct] + [tuple(distinct[0]) * 3, ("article", "article", "articles")]
     coef = np.random.default_rng(1).normal(size=len(lookup.idf_))
     reference = lookup.decision(distinct_char_docs(distinct), coef)
-    got = dom_chars._decisions(lookup, [tuple(d) for d in distinct], coef, {})
+    got = dom_chars._decisions(lookup, distinct, coef, {})
     np.testing.assert_allclose(got, reference, rtol=0, atol=1e-12)
