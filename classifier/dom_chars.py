@@ -21,7 +21,6 @@ CHAR_NGRAM_RANGE = (3, 5)
 _MARKED_PREFIXES = ("tag_", "self_")  # the block's own tag and element: whole-word features already
 _CACHE_SIZE = 16384
 _word_cache: dict[str, tuple[str, ...]] = {}
-_NO_COLUMNS = np.zeros(0, dtype=np.int64)
 _tuple_cache: dict[tuple[str, ...], tuple[str, ...]] = {}
 #: (tuple, gram) pairs are counted with one bincount over every possible pair while there are at
 #: most this many possible pairs per counted entry, else by sorting the entries.
