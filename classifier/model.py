@@ -46,7 +46,8 @@ class BlockClassifier(BlockScorer, ClassifierMixin, BaseEstimator):
                  stage2_tree_leaves: int = 15, stage2_tree_depth: int = 6,
                  stage2_tree_learning_rate: float = 0.1, page_type_context: bool = False,
                  text_min_sites: int = 1, dom_min_sites: int = 1, page_weight_power: float = 0.0,
-                 dom_char_weight: float = 0.0, dom_char_max_features: int = 50_000) -> None:
+                 dom_char_weight: float = 0.0, dom_char_max_features: int = 50_000,
+                 teaser_weight: float = 1.0) -> None:
         self.use_dom = use_dom
         self.text_ngram_max = text_ngram_max
         self.text_max_features = text_max_features
@@ -74,6 +75,7 @@ class BlockClassifier(BlockScorer, ClassifierMixin, BaseEstimator):
         self.page_weight_power = page_weight_power
         self.dom_char_weight = dom_char_weight
         self.dom_char_max_features = dom_char_max_features
+        self.teaser_weight = teaser_weight
 
     # ----- features -------------------------------------------------------------------------
     def _stage1_matrix(self, pages: Sequence[Page], tokens: BlockTokens,
@@ -98,22 +100,28 @@ class BlockClassifier(BlockScorer, ClassifierMixin, BaseEstimator):
         parts.append(sp.csr_matrix((shapes - self.scaler_.mean_) / self.scaler_.scale_))
         return sp.hstack(parts, format="csr")
 
-    def _block_weights(self, pages: Sequence[Page]) -> np.ndarray | None:
-        """Each block's weight in the fits: ``n ** -page_weight_power`` for a page of ``n``
-        blocks, scaled to a mean of 1 (None at power 0: every block counts once).
+    def _block_weights(self, pages: Sequence[Page],
+                       teasers: Sequence[Sequence[bool]] | None = None) -> np.ndarray | None:
+        """Each block's weight in the fits, scaled to a mean of 1 (None when every block counts once).
 
-        The figures that matter are means over pages; at power 1 every page weighs the
-        same in training too, so a product page of 3,000 blocks no longer outweighs
-        twenty articles.
+        ``n ** -page_weight_power`` for a page of ``n`` blocks: the figures that matter are
+        means over pages; at power 1 every page weighs the same in training too, so a
+        product page of 3,000 blocks no longer outweighs twenty articles. Times
+        ``teaser_weight`` for the blocks ``teasers`` marks: other stories' headlines look like
+        story text, so a mistake on them can be made to cost more than on a menu line.
         """
-        if not self.page_weight_power:
+        use_teasers = teasers is not None and self.teaser_weight != 1.0
+        if not self.page_weight_power and not use_teasers:
             return None
         sizes = np.fromiter(map(len, pages), dtype=np.float64, count=len(pages))
         weights = np.repeat(np.maximum(sizes, 1.0) ** -float(self.page_weight_power), sizes.astype(np.int64))
+        if use_teasers:
+            marked = np.fromiter((bool(t) for page in teasers for t in page), dtype=bool, count=len(weights))
+            weights[marked] *= float(self.teaser_weight)
         return weights / weights.mean() if len(weights) else weights
 
     def _fit_stage1(self, pages: Sequence[Page], tokens: BlockTokens, y: np.ndarray,
-                    groups: Sequence | None = None) -> LogisticRegression:
+                    groups: Sequence | None = None, weights: np.ndarray | None = None) -> LogisticRegression:
         """Fit the vocabularies, the shape scaler and the stage-1 regression; ``groups`` (the
         site of each page) let the vocabularies keep only words seen on ``*_min_sites`` sites."""
         block_groups = None if groups is None else np.repeat(np.asarray(groups), [len(p) for p in pages])
@@ -140,7 +148,7 @@ class BlockClassifier(BlockScorer, ClassifierMixin, BaseEstimator):
         with warnings.catch_warnings():
             # lbfgs stops at max_iter on purpose: more iterations cost time, not accuracy.
             warnings.simplefilter("ignore", ConvergenceWarning)
-            return model.fit(X, y, sample_weight=self._block_weights(pages))
+            return model.fit(X, y, sample_weight=weights)
 
     @classmethod
     def _with_params(cls, params: dict) -> "BlockClassifier":
@@ -149,25 +157,33 @@ class BlockClassifier(BlockScorer, ClassifierMixin, BaseEstimator):
 
     # ----- fit ---------------------------------------------------------------------------
     def fit(self, X: Sequence[Page], y: Sequence[Sequence[int]], groups: Sequence | None = None,
-            page_types: Sequence[str | None] | None = None) -> "BlockClassifier":
+            page_types: Sequence[str | None] | None = None,
+            teasers: Sequence[Sequence[bool]] | None = None) -> "BlockClassifier":
         """Fit on pages of blocks; ``groups`` (e.g. site per page) keeps the stage-2 folds honest.
 
         ``page_types`` (one of ``PAGE_TYPES`` per page, None or anything else where unknown)
         teach the model's own page-type model when ``page_type_context`` is on; without two
-        known types the context stage does without the page type.
+        known types the context stage does without the page type. ``teasers`` (one flag per
+        block: part of a widget of other stories) weigh ``teaser_weight`` in the fits.
         """
         pages = list(X)
         labels = [np.asarray(v, dtype=np.int64) for v in y]
         if len(pages) != len(labels) or any(len(p) != len(v) for p, v in zip(pages, labels)):
             raise ValueError("X and y must hold the same pages with one label per block")
+        if not self.teaser_weight > 0:
+            raise ValueError(f"teaser_weight must be positive, got {self.teaser_weight!r}")
+        if teasers is not None and (len(teasers) != len(pages) or any(len(p) != len(t)
+                                                                      for p, t in zip(pages, teasers))):
+            raise ValueError("teasers must hold one flag per block of every page")
         flat_y = np.concatenate(labels) if labels else np.zeros(0, dtype=np.int64)
         if len(np.unique(flat_y)) < 2:
             raise ValueError("training data needs both story and boilerplate blocks")
         self.classes_ = np.array([0, 1])
         tokens = self._tokens(pages)
         if self.second_stage:
-            oof, similarity = self._out_of_fold_logits(pages, tokens, labels, groups)
-        model = self._fit_stage1(pages, tokens, flat_y, groups)
+            oof, similarity = self._out_of_fold_logits(pages, tokens, labels, groups, teasers)
+        weights = self._block_weights(pages, teasers)
+        model = self._fit_stage1(pages, tokens, flat_y, groups, weights)
         self.stage1_coef_ = model.coef_.ravel().copy()
         self.stage1_intercept_ = float(model.intercept_[0])
         self.__dict__.pop("context_columns_", None)
@@ -184,7 +200,6 @@ class BlockClassifier(BlockScorer, ClassifierMixin, BaseEstimator):
             stage2 = LogisticRegression(C=self.stage2_C, max_iter=2000, random_state=self.random_state,
                                         class_weight=self.class_weight)
             scaled = self.context_scaler_.transform(ctx)
-            weights = self._block_weights(pages)
             stage2.fit(scaled, flat_y, sample_weight=weights)
             self.stage2_coef_ = stage2.coef_.ravel().copy()
             self.stage2_intercept_ = float(stage2.intercept_[0])
@@ -255,7 +270,8 @@ class BlockClassifier(BlockScorer, ClassifierMixin, BaseEstimator):
             out[test] = trees_from_boosting(fitted).decision(features[test])
         return out
 
-    def _out_of_fold_logits(self, pages, tokens, labels, groups) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    def _out_of_fold_logits(self, pages, tokens, labels, groups, teasers=None
+                            ) -> tuple[list[np.ndarray], list[np.ndarray]]:
         """Stage-1 logits (and topic similarities) for every training page from a model that
         did not see its group."""
         n = len(pages)
@@ -270,8 +286,10 @@ class BlockClassifier(BlockScorer, ClassifierMixin, BaseEstimator):
             sub_pages = [pages[i] for i in train_idx]
             sub_tokens = self._tokens(sub_pages)
             sub_y = np.concatenate([labels[i] for i in train_idx])
+            sub_teasers = None if teasers is None else [teasers[i] for i in train_idx]
             model = sub._fit_stage1(sub_pages, sub_tokens, sub_y,
-                                     None if groups is None else [group_ids[i] for i in train_idx])
+                                     None if groups is None else [group_ids[i] for i in train_idx],
+                                     sub._block_weights(sub_pages, sub_teasers))
             sub.stage1_coef_ = model.coef_.ravel()
             sub.stage1_intercept_ = float(model.intercept_[0])
             test_pages = [pages[i] for i in test_idx]

@@ -141,6 +141,38 @@ def test_page_weight_power_weighs_every_page_the_same(split):
     np.testing.assert_allclose(half[4] / half[0], (6 / 3) ** -0.5)
 
 
+def test_teaser_weight_multiplies_the_marked_blocks():
+    pages = [[None] * 3, [None] * 2]
+    teasers = [[False, True, False], [True, False]]
+    assert BlockClassifier()._block_weights(pages, teasers) is None  # weight 1: nothing to weigh
+    assert BlockClassifier(teaser_weight=3.0)._block_weights(pages) is None  # no flags given
+    weights = BlockClassifier(teaser_weight=3.0)._block_weights(pages, teasers)
+    np.testing.assert_allclose(weights.mean(), 1.0)
+    np.testing.assert_allclose(weights / weights[0], [1, 3, 1, 3, 1])
+    both = BlockClassifier(teaser_weight=2.0, page_weight_power=1.0)._block_weights(pages, teasers)
+    np.testing.assert_allclose(both / both[0], [1, 2, 1, 3, 1.5])  # 1/3 per block on page 1, 1/2 on page 2
+
+
+def _teaser_flags(labels) -> list[list[bool]]:
+    """Every third clutter block of each page flagged as a teaser."""
+    return [[not y and i % 3 == 0 for i, y in enumerate(page)] for page in labels]
+
+
+def test_teaser_weight_changes_the_fit_and_checks_its_input(split):
+    pages, labels, groups, test_pages, _ = split
+    teasers = _teaser_flags(labels)
+    plain = BlockClassifier(random_state=0).fit(pages, labels, groups=groups)
+    same = BlockClassifier(random_state=0).fit(pages, labels, groups=groups, teasers=teasers)
+    np.testing.assert_allclose(plain.predict_proba(test_pages), same.predict_proba(test_pages))
+    weighted = BlockClassifier(random_state=0, teaser_weight=4.0).fit(pages, labels, groups=groups, teasers=teasers)
+    assert not np.allclose(plain.stage1_coef_, weighted.stage1_coef_)
+    assert not np.allclose(plain.stage2_coef_, weighted.stage2_coef_)
+    with pytest.raises(ValueError, match="one flag per block"):
+        BlockClassifier(teaser_weight=4.0).fit(pages, labels, groups=groups, teasers=teasers[:-1])
+    with pytest.raises(ValueError, match="teaser_weight must be positive"):
+        BlockClassifier(teaser_weight=0.0).fit(pages, labels, groups=groups, teasers=teasers)
+
+
 @pytest.mark.parametrize("trees", [0, 5])
 def test_page_weight_power_changes_the_fit(split, trees):
     pages, labels, groups, test_pages, _ = split
