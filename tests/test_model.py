@@ -173,6 +173,21 @@ def test_teaser_weight_changes_the_fit_and_checks_its_input(split):
         BlockClassifier(teaser_weight=0.0).fit(pages, labels, groups=groups, teasers=teasers)
 
 
+def test_fit_pages_gives_the_teaser_flags_to_a_model_that_weighs_them(examples):
+    from training.folds import fit_pages
+    assert any(any(page) for page in examples.teasers)  # the synthetic pages have teaser widgets
+    pages = list(range(len(examples.pages) - 4))
+    model = fit_pages(lambda: BlockClassifier(random_state=0, teaser_weight=4.0), examples, pages)
+    direct = BlockClassifier(random_state=0, teaser_weight=4.0).fit(
+        [examples.pages[i] for i in pages], [examples.labels[i] for i in pages],
+        groups=[examples.groups[i] for i in pages], teasers=[examples.teasers[i] for i in pages])
+    unflagged = BlockClassifier(random_state=0, teaser_weight=4.0).fit(
+        [examples.pages[i] for i in pages], [examples.labels[i] for i in pages],
+        groups=[examples.groups[i] for i in pages])
+    np.testing.assert_array_equal(model.stage1_coef_, direct.stage1_coef_)
+    assert not np.allclose(model.stage1_coef_, unflagged.stage1_coef_)
+
+
 @pytest.mark.parametrize("trees", [0, 5])
 def test_page_weight_power_changes_the_fit(split, trees):
     pages, labels, groups, test_pages, _ = split
