@@ -74,8 +74,9 @@ def load_labels(path: Path) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def measure_page(model: StoryFilter, labels_path: Path) -> PageFigures:
-    """Score one labelled page and count kept characters per role.
+def measure_page(model: StoryFilter, labels_path: Path, threshold: float | None = None) -> PageFigures:
+    """Score one labelled page and count kept characters per role (cut at the model's
+    threshold, or at ``threshold``).
 
     Raises :class:`StaleLabels` if the page's blocks differ from the labelled ones, so a
     changed segmenter shows up as stale labels rather than as a model regression.
@@ -88,7 +89,7 @@ def measure_page(model: StoryFilter, labels_path: Path) -> PageFigures:
     if [b.text for b in blocks] != [row["text"] for row in rows]:
         raise StaleLabels(f"{labels['page']}: the segmenter's {len(blocks)} blocks differ from the "
                           f"{len(rows)} labelled ones; relabel the page")
-    result = model.score_blocks(blocks, mode)
+    result = model.score_blocks(blocks, mode, threshold)
     figures = PageFigures(labels["page"], mode, labels["kind"])
     for row, scored in zip(rows, result.blocks):
         role, size, kept = row["role"], len(row["text"]), scored.label == "story"
@@ -99,8 +100,8 @@ def measure_page(model: StoryFilter, labels_path: Path) -> PageFigures:
     return figures
 
 
-def measure(model: StoryFilter, mode: str | None = None) -> list[PageFigures]:
-    return [measure_page(model, path) for path in label_files(mode)]
+def measure(model: StoryFilter, mode: str | None = None, threshold: float | None = None) -> list[PageFigures]:
+    return [measure_page(model, path, threshold) for path in label_files(mode)]
 
 
 def pooled(pages: list[PageFigures]) -> dict[str, float | None]:
@@ -114,12 +115,13 @@ def _cell(value: float | None) -> str:
     return "    -" if value is None else f"{value:5.3f}"
 
 
-def report(model: StoryFilter, misses: int = 0) -> dict:
-    """Print the figures per page and per mode; return them as a dict."""
+def report(model: StoryFilter, misses: int = 0, threshold: float | None = None) -> dict:
+    """Print the figures per page and per mode (``threshold``: one cut for both modes instead of
+    each model's own); return them as a dict."""
     header = f"{'page':34} {'story':>6} {'teaser':>6} {'boiler':>6} {'comment':>7}"
     out: dict = {"pages": {}, "sets": {}}
     for mode in ("html", "text"):
-        pages = measure(model, mode)
+        pages = measure(model, mode, threshold)
         print(f"\n{mode} mode  (story = recall; teaser, boiler, comment = leak)")
         print(header)
         for page in pages:
@@ -142,9 +144,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", help="model directory (default: the shipped models)")
     parser.add_argument("--misses", type=int, default=0, help="print the N most confident wrong blocks per page")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    parser.add_argument("--threshold", type=float,
+                        help="cut every page here instead of at each model's own threshold")
     args = parser.parse_args(argv)
     model = load_model(args.model)
-    figures = report(model, args.misses)
+    figures = report(model, args.misses, args.threshold)
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
     return 0

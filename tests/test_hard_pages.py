@@ -131,3 +131,12 @@ def test_a_story_in_an_element_named_artikel_is_kept():
     story = [b for b in result.blocks if "article.artikel>" in (b.path or "")]
     assert len(story) == 5
     assert all(b.label == "story" for b in story), [(round(b.score, 2), b.text[:40]) for b in story]
+
+
+def test_the_bench_cuts_at_a_threshold_it_is_given():
+    """``bench/hard_pages.py --threshold``: one cut for every page, to compare models at equal cuts."""
+    model = load_model()
+    path = next(p for p in LABELS if p.name.startswith("en_bridge_cards.html"))
+    keep_all, keep_none = measure_page(model, path, 0.0), measure_page(model, path, 1.0)
+    assert all(keep_all.kept[role] == keep_all.total[role] for role in ROLES)
+    assert not any(keep_none.kept.values())
