@@ -202,7 +202,7 @@ def train_fold(examples: Examples, folds: np.ndarray, fold: int, mode: str,
                extra: Examples | None = None, extra_folds: np.ndarray | None = None) -> BlockClassifier:
     """A model trained on every page outside ``fold`` (and the training-only ``extra`` pages of
     the sites outside it)."""
-    pages, labels, groups = [], [], []
+    pages, labels, groups, teasers = [], [], [], []
     for part, part_folds in ((examples, folds), (extra, extra_folds)):
         if part is None:
             continue
@@ -210,8 +210,9 @@ def train_fold(examples: Examples, folds: np.ndarray, fold: int, mode: str,
             pages.append(part.pages[i])
             labels.append(part.labels[i])
             groups.append(part.groups[i])
+            teasers.append(part.teasers[i] if part.teasers else [False] * len(part.pages[i]))
     model = BlockClassifier(**DEFAULT_PARAMS[mode], random_state=0)
-    return model.fit(pages, labels, groups=groups)
+    return model.fit(pages, labels, groups=groups, teasers=teasers)
 
 
 def save_fold(directory: Path, model: BlockClassifier, mode: str, fold: int, threshold: float) -> None:
