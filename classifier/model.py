@@ -270,10 +270,11 @@ class BlockClassifier(BlockScorer, ClassifierMixin, BaseEstimator):
             out[test] = trees_from_boosting(fitted).decision(features[test])
         return out
 
-    def _out_of_fold_logits(self, pages, tokens, labels, groups, teasers=None
+    def _out_of_fold_logits(self, pages, tokens, labels, groups,
+                            teasers: Sequence[Sequence[bool]] | None = None
                             ) -> tuple[list[np.ndarray], list[np.ndarray]]:
         """Stage-1 logits (and topic similarities) for every training page from a model that
-        did not see its group."""
+        did not see its group (each fitted with the weights of its own pages' blocks)."""
         n = len(pages)
         group_ids = np.asarray(groups if groups is not None else np.arange(n))
         folds = min(self.stage2_folds, len(np.unique(group_ids)))
