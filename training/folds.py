@@ -129,7 +129,7 @@ def fit_pages(make_model: Callable[[], BlockClassifier], examples: Examples,
     # page types and teaser flags only for a model that reads them (other estimators' fit takes neither)
     extra = {"page_types": [getattr(examples.sources[i], "page_type", None) for i in indices]} \
         if getattr(model, "page_type_context", False) else {}
-    if getattr(model, "teaser_weight", 1.0) != 1.0 and examples.teasers:
+    if hasattr(model, "teaser_weight") and examples.teasers:
         extra["teasers"] = [examples.teasers[i] for i in indices]
     return model.fit([examples.pages[i] for i in indices], [examples.labels[i] for i in indices],
                      groups=[examples.groups[i] for i in indices], **extra)
