@@ -51,6 +51,7 @@ from classifier.artifacts import read_manifest, save_model_dir  # noqa: E402
 from classifier.errors import ModelError  # noqa: E402
 from classifier.model import BlockClassifier, classifier_to_state  # noqa: E402
 from training.dataset import Examples, build_examples  # noqa: E402
+from training.folds import fit_pages  # noqa: E402
 from training.metrics import PageScore, score_page  # noqa: E402
 from training.readers import detect_source_kind  # noqa: E402
 from training.report import summarize  # noqa: E402
@@ -201,18 +202,15 @@ def load_cached(directory: Path | None, threshold: float) -> LoadedModel | None:
 def train_fold(examples: Examples, folds: np.ndarray, fold: int, mode: str,
                extra: Examples | None = None, extra_folds: np.ndarray | None = None) -> BlockClassifier:
     """A model trained on every page outside ``fold`` (and the training-only ``extra`` pages of
-    the sites outside it)."""
-    pages, labels, groups, teasers = [], [], [], []
-    for part, part_folds in ((examples, folds), (extra, extra_folds)):
-        if part is None:
-            continue
-        for i in np.flatnonzero(part_folds != fold):
-            pages.append(part.pages[i])
-            labels.append(part.labels[i])
-            groups.append(part.groups[i])
-            teasers.append(part.teasers[i] if part.teasers else [False] * len(part.pages[i]))
-    model = BlockClassifier(**DEFAULT_PARAMS[mode], random_state=0)
-    return model.fit(pages, labels, groups=groups, teasers=teasers)
+    the sites outside it), fitted as ``storyfilter train`` fits one (``training.folds.fit_pages``)."""
+    pages = Examples([], [], [], [])
+    pages.extend(examples)
+    page_folds = [folds]
+    if extra is not None and extra_folds is not None:
+        pages.extend(extra)
+        page_folds.append(extra_folds)
+    train = np.flatnonzero(np.concatenate(page_folds) != fold).tolist()
+    return fit_pages(lambda: BlockClassifier(**DEFAULT_PARAMS[mode], random_state=0), pages, train)
 
 
 def save_fold(directory: Path, model: BlockClassifier, mode: str, fold: int, threshold: float) -> None:
