@@ -7,6 +7,7 @@ JSON shape clients parse.
 """
 from __future__ import annotations
 
+import importlib
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,9 +19,21 @@ from extras import require
 require("fastapi", "serve")
 schemathesis = require("schemathesis")
 # Imported now, at collection, not lazily inside the test: pytest rewrites a plugin's modules as
-# they are imported, and once on CPython 3.11.7 that parse, run from the test, failed with
-# "SystemError: AST constructor recursion depth mismatch".
-import schemathesis.specs.openapi.schemas  # noqa: E402,F401
+# they are imported, and on CPython 3.11.7 that parse, run deep inside Hypothesis' generation,
+# twice failed with "SystemError: AST constructor recursion depth mismatch". The list is every
+# module a run of this file imported after collection (schemathesis 4 / hypothesis 6).
+LAZY_MODULES = (
+    "schemathesis.specs.openapi.schemas", "schemathesis.transport.asgi", "schemathesis.transport.wsgi",
+    "schemathesis.generation.body_overrides", "schemathesis.generation.dictionaries",
+    "schemathesis.wfc.escalation", "hypothesis.internal.conjecture.optimiser",
+    "hypothesis.strategies._internal.flatmapped", "hypothesis.strategies._internal.random",
+    "fastapi.telemetry._runtime", "requests_file",
+)
+for _name in LAZY_MODULES:
+    try:
+        importlib.import_module(_name)
+    except ImportError:  # another schemathesis/hypothesis release lays its modules out differently
+        pass
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from schemathesis.checks import (  # noqa: E402
     content_type_conformance,
