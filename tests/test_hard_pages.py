@@ -20,9 +20,9 @@ from hard_pages import HARD, ROLES, PageFigures, label_files, load_labels, measu
 
 # Pass marks, pooled over each mode's pages (characters, not blocks): a little looser than the
 # shipped models' figures (bench/hard_pages.py), so a real regression fails them.
-HTML_STORY_RECALL_MIN = 0.95  # shipped: 0.997
-HTML_TEASER_LEAK_MAX = 0.30  # shipped: 0.293 (0.259 before teaser_weight=3; docs/experiments.md, Round 14)
-HTML_BOILERPLATE_LEAK_MAX = 0.22  # shipped: 0.171
+HTML_STORY_RECALL_MIN = 0.95  # shipped: 0.990
+HTML_TEASER_LEAK_MAX = 0.30  # shipped: 0.293 (0.259 before teaser_weight=3; docs/experiments.md, Rounds 14-15)
+HTML_BOILERPLATE_LEAK_MAX = 0.22  # shipped: 0.154
 HTML_COMMENT_LEAK_MAX = 0.50  # shipped: 0.469 (the German comment cards are kept: a known miss below)
 TEXT_STORY_RECALL_MIN = 0.95  # shipped: 0.996
 TEXT_TEASER_LEAK_MAX = 0.55  # shipped: 0.496
