@@ -13,7 +13,7 @@ import numpy as np
 from .blocks import Block
 from .headings import governing_headings
 from .page_type import PAGE_TYPES
-from .region import path_groups, region_features
+from .region import local_region_features, path_groups, region_features
 
 BASE_CONTEXT_NAMES = (
     "z", "z_prev1", "z_next1", "z_prev2", "z_next2", "win3_mean", "win10_mean",
@@ -21,9 +21,12 @@ BASE_CONTEXT_NAMES = (
     "page_max", "page_story_share", "p", "p_win3_mean", "container_p_mean", "after_last_strong",
     "before_first_strong", "z_heading", "path_mean", "path_max", "z_minus_path", "topic_similarity",
     "in_region", "region_membership", "region_log_steps", "region_story_share", "region_text_share",
-    "region_score",
+    "region_score", "in_local_region", "local_region_log_steps", "local_region_story_share",
 )
 _BASE = 19  # columns before the heading, template, topic and region ones
+_REGION = _BASE + 5  # the 6 region columns, then the 3 local-region ones
+#: Used only by models trained with ``local_region=True``; others leave them out.
+LOCAL_REGION_NAMES = ("in_local_region", "local_region_log_steps", "local_region_story_share")
 #: Context features that the page's type modulates: with the type's probability as a factor,
 #: a linear second stage weighs them by page type (a repeated template after the story is
 #: clutter on an article and the content of a forum).
@@ -54,14 +57,16 @@ def container_ids(blocks: Sequence[Block]) -> np.ndarray:
 
 def context_features(blocks: Sequence[Block], z: np.ndarray, ids: np.ndarray | None = None,
                      groups: np.ndarray | None = None, governing: np.ndarray | None = None,
-                     similarity: np.ndarray | None = None, page_type: np.ndarray | None = None) -> np.ndarray:
+                     similarity: np.ndarray | None = None, page_type: np.ndarray | None = None,
+                     local_region: bool = True) -> np.ndarray:
     """One row per block: first-stage logits of the block and its context.
 
     ``ids`` are the blocks' :func:`container_ids`, ``groups`` their path groups,
     ``governing`` their governing headings (worked out here when not given),
     ``similarity`` their topic similarity (see :mod:`classifier.region`; zeros when not given)
     and ``page_type`` the page's probability of each of ``PAGE_TYPES`` (the page-type
-    columns stay zero when not given).
+    columns stay zero when not given). ``local_region=False`` leaves the local-region
+    columns zero, for a model that does not read them (they cost a pass over the tree).
     """
     n = len(blocks)
     out = np.zeros((n, len(CONTEXT_NAMES)), dtype=np.float64)
@@ -109,7 +114,9 @@ def context_features(blocks: Sequence[Block], z: np.ndarray, ids: np.ndarray | N
     if similarity is not None:
         out[:, _BASE + 4] = similarity
     chars = np.fromiter((len(b.text) for b in blocks), dtype=np.float64, count=n)
-    out[:, _BASE + 5:_N_BASE] = region_features(blocks, p, chars)
+    out[:, _REGION:_REGION + 6] = region_features(blocks, p, chars)
+    if local_region:
+        out[:, _REGION + 6:_N_BASE] = local_region_features(blocks, p, chars)
     if page_type is not None:
         k = len(PAGE_TYPES)
         out[:, _N_BASE:_N_BASE + k] = page_type

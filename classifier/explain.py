@@ -191,7 +191,8 @@ def explain_page(model: BlockScorer, blocks: Sequence[Block]) -> list[BlockExpla
         fact = facts[0]
         _, similarity = model._stage1_logits([blocks], tokens, facts, with_similarity=True)
         ctx = model._context_columns(context_features(blocks, z, fact.containers, fact.groups, fact.governing,
-                                                      similarity[0], model._page_types([blocks], facts)[0]))
+                                                      similarity[0], model._page_types([blocks], facts)[0],
+                                                      model._reads_local_region()))
         final = model._stage2_logits((ctx - model.context_scaler_.mean_) / model.context_scaler_.scale_)
     return [BlockExplanation(index=b.index, intercept=intercept, stage1_logit=float(z[i]),
                              final_logit=float(final[i]),

@@ -23,7 +23,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
 from sklearn.preprocessing import StandardScaler
 
-from .context import BASE_CONTEXT_NAMES, CONTEXT_NAMES, context_features
+from .context import BASE_CONTEXT_NAMES, CONTEXT_NAMES, LOCAL_REGION_NAMES, context_features
 from .dom_chars import distinct_char_docs
 from .features import SHAPE_NAMES
 from .page_type import PAGE_TYPES, PageTypeModel, page_type_matrix
@@ -47,7 +47,7 @@ class BlockClassifier(BlockScorer, ClassifierMixin, BaseEstimator):
                  stage2_tree_learning_rate: float = 0.1, page_type_context: bool = False,
                  text_min_sites: int = 1, dom_min_sites: int = 1, page_weight_power: float = 0.0,
                  dom_char_weight: float = 0.0, dom_char_max_features: int = 50_000,
-                 teaser_weight: float = 1.0) -> None:
+                 teaser_weight: float = 1.0, local_region: bool = False) -> None:
         self.use_dom = use_dom
         self.text_ngram_max = text_ngram_max
         self.text_max_features = text_max_features
@@ -76,6 +76,7 @@ class BlockClassifier(BlockScorer, ClassifierMixin, BaseEstimator):
         self.dom_char_weight = dom_char_weight
         self.dom_char_max_features = dom_char_max_features
         self.teaser_weight = teaser_weight
+        self.local_region = local_region
 
     # ----- features -------------------------------------------------------------------------
     def _stage1_matrix(self, pages: Sequence[Page], tokens: BlockTokens,
@@ -191,10 +192,17 @@ class BlockClassifier(BlockScorer, ClassifierMixin, BaseEstimator):
         if self.second_stage:
             facts = self._facts(pages)
             kinds = self._fit_page_types(pages, page_types, groups, facts)
-            ctx = np.vstack([context_features(p, z, f.containers, f.groups, f.governing, sim, kind)
+            ctx = np.vstack([context_features(p, z, f.containers, f.groups, f.governing, sim, kind,
+                                              self.local_region)
                              for p, z, f, sim, kind in zip(pages, oof, facts, similarity, kinds)])
-            if not kinds or kinds[0] is None:  # no page-type model: the context stage does without
-                self.context_columns_ = np.arange(len(BASE_CONTEXT_NAMES))
+            # no page-type model: the context stage does without its columns; nor without
+            # local_region without those
+            left_out = set(LOCAL_REGION_NAMES) if not self.local_region else set()
+            if not kinds or kinds[0] is None:
+                left_out |= set(CONTEXT_NAMES) - set(BASE_CONTEXT_NAMES)
+            if left_out:
+                self.context_columns_ = np.array([i for i, name in enumerate(CONTEXT_NAMES)
+                                                  if name not in left_out], dtype=np.int64)
                 ctx = ctx[:, self.context_columns_]
             self.context_scaler_ = StandardScaler().fit(ctx)
             stage2 = LogisticRegression(C=self.stage2_C, max_iter=2000, random_state=self.random_state,

@@ -19,6 +19,7 @@ topic applies).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from itertools import chain
 from operator import attrgetter
 
@@ -40,47 +41,106 @@ def path_groups(blocks: Sequence[Block]) -> np.ndarray:
     return out
 
 
+@dataclass(frozen=True)
+class _Tree:
+    """The blocks' enclosing elements laid out flat: block ``owner[k]`` sits in element ``flat[k]``."""
+
+    sizes: np.ndarray  # elements around each block
+    starts: np.ndarray  # where each block's chain begins in ``flat``
+    owner: np.ndarray
+    elements: np.ndarray  # the distinct element ids
+    slot: np.ndarray  # index into ``elements`` of every entry of ``flat``
+    table: np.ndarray  # (blocks, deepest chain) of element ids, -1 padded
+
+    @classmethod
+    def of(cls, blocks: Sequence[Block]) -> "_Tree | None":
+        chains = list(map(_ANCESTORS, blocks))
+        n = len(chains)
+        sizes = np.fromiter(map(len, chains), dtype=np.int64, count=n)
+        if n == 0 or sizes.max(initial=0) == 0:
+            return None
+        flat = np.fromiter(chain.from_iterable(chains), dtype=np.int64, count=int(sizes.sum()))
+        owner = np.repeat(np.arange(n), sizes)
+        elements, slot = np.unique(flat, return_inverse=True)
+        starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
+        table = np.full((n, int(sizes.max())), -1, dtype=np.int64)
+        table[owner, np.arange(len(flat)) - starts[owner]] = flat
+        return cls(sizes, starts, owner, elements, slot, table)
+
+    def members(self, best: int) -> np.ndarray:
+        """Which blocks lie inside element ``elements[best]``."""
+        inside = np.zeros(len(self.sizes), dtype=bool)
+        inside[self.owner[self.slot == best]] = True
+        return inside
+
+    def steps(self, best: int, inside: np.ndarray) -> np.ndarray:
+        """Steps from each block's container up to the element (inside), or up to the first
+        element the block shares with the element's chain and then down to it (outside)."""
+        row = self.table[int(np.flatnonzero(inside)[0])]
+        depth = int(np.flatnonzero(row == self.elements[best])[0]) + 1
+        same = self.table[:, :depth] == row[:depth]
+        shared = np.cumprod(same, axis=1).sum(axis=1)
+        return np.where(inside, self.sizes - depth, (self.sizes - shared) + (depth - shared))
+
+
 def region_features(blocks: Sequence[Block], p: np.ndarray, chars: np.ndarray) -> np.ndarray:
     """Per block: inside the best region, soft membership, steps out of it; the region's
     share of the page's story mass and of its text (6 columns; zeros without a DOM)."""
     n = len(blocks)
     out = np.zeros((n, 6))
-    chains = list(map(_ANCESTORS, blocks))
-    sizes = np.fromiter(map(len, chains), dtype=np.int64, count=n)
-    if n == 0 or sizes.max(initial=0) == 0:
+    tree = _Tree.of(blocks)
+    if tree is None:
         return out
-    flat = np.fromiter(chain.from_iterable(chains), dtype=np.int64, count=int(sizes.sum()))
-    owner = np.repeat(np.arange(n), sizes)
     mass = np.minimum(chars, _MASS_CAP)
     gain = (2.0 * p - 1.0) * mass
-    elements, slot = np.unique(flat, return_inverse=True)
-    score = np.bincount(slot, weights=gain[owner], minlength=len(elements))
+    score = np.bincount(tree.slot, weights=gain[tree.owner], minlength=len(tree.elements))
     best = int(np.argmax(score))
     best_score = score[best]
-    inside = np.zeros(n, dtype=bool)
-    inside[owner[slot == best]] = True
+    inside = tree.members(best)
     out[:, 0] = inside
     # soft membership: the best score among a block's own enclosing elements, relative
     chain_best = np.full(n, -np.inf)
-    np.maximum.at(chain_best, owner, score[slot])
+    np.maximum.at(chain_best, tree.owner, score[tree.slot])
     scale = max(abs(best_score), 1.0)
     out[:, 1] = np.clip(np.where(np.isfinite(chain_best), chain_best, 0.0) / scale, -1.0, 1.0)
-    # steps from the block's container up to the region (inside) or up to the first element
-    # the block shares with the region's chain, then down to the region (outside)
-    width = int(sizes.max())
-    table = np.full((n, width), -1, dtype=np.int64)
-    starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
-    table[owner, np.arange(len(flat)) - starts[owner]] = flat
-    region_row = table[int(np.flatnonzero(inside)[0])]
-    region_depth = int(np.flatnonzero(region_row == elements[best])[0]) + 1
-    same = table[:, :region_depth] == region_row[:region_depth]
-    shared = np.cumprod(same, axis=1).sum(axis=1)
-    steps = np.where(inside, sizes - region_depth, (sizes - shared) + (region_depth - shared))
-    out[:, 2] = np.log1p(np.maximum(steps, 0))
+    out[:, 2] = np.log1p(np.maximum(tree.steps(best, inside), 0))
     story_mass = (p * mass).sum()
     out[:, 3] = (p * mass)[inside].sum() / story_mass if story_mass > 0 else 0.0
     out[:, 4] = mass[inside].sum() / max(mass.sum(), 1.0)
     out[:, 5] = best_score / max(mass.sum(), 1.0)
+    return out
+
+
+def local_region_features(blocks: Sequence[Block], p: np.ndarray, chars: np.ndarray) -> np.ndarray:
+    """Per block: inside the page's best *local* candidate, steps to it, its share of the
+    page's story mass (3 columns; zeros without a DOM).
+
+    As readability scores candidates, a block's story gain goes to its own container in
+    full and to the one above at half, never further up. Where ``region_features``' best
+    subtree grows to hold every confident block (a story and, below it in the same
+    ``<main>``, a thread of long on-topic comments), the local candidate stays the element
+    that holds the story's paragraphs side by side.
+    """
+    n = len(blocks)
+    out = np.zeros((n, 3))
+    tree = _Tree.of(blocks)
+    if tree is None:
+        return out
+    mass = np.minimum(chars, _MASS_CAP)
+    gain = (2.0 * p - 1.0) * mass
+    share = np.zeros(len(tree.owner))
+    has_chain = tree.sizes > 0
+    last = (tree.starts + tree.sizes - 1)[has_chain]
+    share[last] = 1.0
+    parent = (tree.starts + tree.sizes - 2)[tree.sizes > 1]
+    share[parent] = 0.5
+    score = np.bincount(tree.slot, weights=gain[tree.owner] * share, minlength=len(tree.elements))
+    best = int(np.argmax(score))
+    inside = tree.members(best)
+    out[:, 0] = inside
+    out[:, 1] = np.log1p(np.maximum(tree.steps(best, inside), 0))
+    story_mass = (p * mass).sum()
+    out[:, 2] = (p * mass)[inside].sum() / story_mass if story_mass > 0 else 0.0
     return out
 
 

@@ -200,6 +200,11 @@ class BlockScorer:
         columns = getattr(self, "shape_columns_", None)
         return full if columns is None else full[:, columns]
 
+    def _reads_local_region(self) -> bool:
+        """Whether the context stage reads the local-region columns (models from before they
+        existed do not have the parameter)."""
+        return bool(getattr(self, "local_region", False))
+
     def _context_columns(self, ctx: np.ndarray) -> np.ndarray:
         """The context features this model was trained with (older models use fewer)."""
         columns = getattr(self, "context_columns_", None)
@@ -261,7 +266,7 @@ class BlockScorer:
                 page_type: np.ndarray | None = None) -> np.ndarray:
         """P(story) of a page's blocks from their stage-1 logits and their context."""
         ctx = self._context_columns(context_features(page, z, fact.containers, fact.groups, fact.governing,
-                                                     similarity, page_type))
+                                                     similarity, page_type, self._reads_local_region()))
         return sigmoid(self._stage2_logits((ctx - self.context_scaler_.mean_) / self.context_scaler_.scale_))
 
     def _stage2_logits(self, scaled_context: np.ndarray) -> np.ndarray:

@@ -198,3 +198,20 @@ def test_page_weight_power_changes_the_fit(split, trees):
     assert not np.allclose(plain.stage2_coef_, weighted.stage2_coef_)
     proba = weighted.predict_proba(test_pages)[:, 1]
     assert np.all((proba >= 0) & (proba <= 1)) and not np.allclose(proba, plain.predict_proba(test_pages)[:, 1])
+
+
+def test_local_region_columns_only_when_asked_and_scores_survive_saving(split):
+    """``local_region=True`` adds the three local-region context columns; the saved model reads
+    them back and scores as the fitted one does. Without it the columns are left out."""
+    from classifier.context import LOCAL_REGION_NAMES
+    from classifier.model import classifier_from_state
+
+    pages, labels, groups, test_pages, _ = split
+    local = BlockClassifier(random_state=0, local_region=True).fit(pages, labels, groups=groups)
+    arrays, config = classifier_to_state(local)
+    assert set(LOCAL_REGION_NAMES) <= set(config["context_names"])
+    again = classifier_from_state(arrays, config)
+    np.testing.assert_allclose(again.predict_proba(test_pages), local.predict_proba(test_pages), atol=1e-12)
+    plain = BlockClassifier(random_state=0).fit(pages, labels, groups=groups)
+    assert not set(LOCAL_REGION_NAMES) & set(classifier_to_state(plain)[1]["context_names"])
+    assert not np.allclose(plain.predict_proba(test_pages), local.predict_proba(test_pages))

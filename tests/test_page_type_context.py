@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from classifier import load_model
-from classifier.context import BASE_CONTEXT_NAMES, CONTEXT_NAMES, PAGE_TYPE_INPUTS, context_features
+from classifier.context import (BASE_CONTEXT_NAMES, CONTEXT_NAMES, LOCAL_REGION_NAMES, PAGE_TYPE_INPUTS,
+                                context_features)
 from classifier.model import BlockClassifier, classifier_to_state
 from classifier.page_type import PAGE_TYPES, PageTypeModel
 from classifier.scorer import BlockScorer
@@ -59,10 +60,11 @@ def test_a_model_with_page_types_reads_them_and_one_without_does_not(examples, t
     assert isinstance(typed_model.page_type_model_, PageTypeModel)
     assert set(typed_model.page_type_model_.types_) == {"article", "listing"}
     _, config = classifier_to_state(typed_model)
-    assert config["context_names"] == list(CONTEXT_NAMES)
+    # every context column but the local-region ones, which only local_region=True reads
+    assert config["context_names"] == [n for n in CONTEXT_NAMES if n not in LOCAL_REGION_NAMES]
     assert config["page_type"]["types"] == ["article", "listing"]
     # the type columns earn weights (the toy types are the sites' halves, so they say something)
-    type_columns = [i for i, name in enumerate(CONTEXT_NAMES) if name.startswith("type_")]
+    type_columns = [i for i, name in enumerate(config["context_names"]) if name.startswith("type_")]
     assert np.abs(typed_model.stage2_coef_[type_columns]).max() > 0.0
 
     for page_types in (None, ["article"] * len(examples.pages), [None] * len(examples.pages)):
@@ -70,7 +72,8 @@ def test_a_model_with_page_types_reads_them_and_one_without_does_not(examples, t
             examples.pages, examples.labels, groups=examples.groups, page_types=page_types)
         assert getattr(plain, "page_type_model_", None) is None  # fewer than two known types
         _, config = classifier_to_state(plain)
-        assert config["context_names"] == list(BASE_CONTEXT_NAMES) and "page_type" not in config
+        assert config["context_names"] == [n for n in BASE_CONTEXT_NAMES if n not in LOCAL_REGION_NAMES]
+        assert "page_type" not in config
     off = BlockClassifier(random_state=0).fit(examples.pages, examples.labels, groups=examples.groups,
                                               page_types=_types(examples.groups))
     assert getattr(off, "page_type_model_", None) is None  # page_type_context defaults to off

@@ -6,7 +6,7 @@ import numpy as np
 from classifier.blocks import Block
 from classifier.headings import governing_headings
 from classifier.html_segmenter import segment_html
-from classifier.region import path_groups, region_features, topic_similarity
+from classifier.region import local_region_features, path_groups, region_features, topic_similarity
 from classifier.text_segmenter import segment_text
 from classifier.tfidf import TokenTfidf
 from classifier.tokens import tokenize_blocks
@@ -82,6 +82,41 @@ def test_the_region_is_the_subtree_with_the_most_story_minus_clutter():
 def test_region_features_are_zero_without_a_dom():
     blocks = segment_text("one line of text\nanother line of text")
     assert not region_features(blocks, np.array([0.9, 0.1]), np.array([16.0, 20.0])).any()
+
+
+THREAD = """<html><body><nav><a href="/">Home</a> <a href="/w">World</a></nav>
+<main><article><h1>Bus line 5 runs hourly from December</h1>
+<div class="text"><p>{story}</p><p>{story}</p><p>{story}</p><p>{story}</p></div></article>
+<section class="s-4"><h2>Readers' comments (3)</h2>
+<div class="c"><div class="who">reader_1, 08:12</div><p>{comment}</p></div>
+<div class="c"><div class="who">reader_2, 09:30</div><p>{comment}</p></div>
+<div class="c"><div class="who">reader_3, 10:05</div><p>{comment}</p></div>
+</section></main></body></html>""".format(
+    story="The transport authority thins out several rural lines at the timetable change. " * 3,
+    comment="That is a real blow for everyone who lives out in the villages and commutes. " * 3)
+
+
+def test_the_local_region_holds_the_story_paragraphs_not_the_thread_below_them():
+    """Every long block is likely story to the first stage: the whole-subtree region grows to
+    <main> and takes the thread in; the local candidate (own container in full, the one above
+    at half) stays the story's paragraphs, and the comments are steps away from it."""
+    blocks = segment_html(THREAD)
+    chars = np.array([len(b.text) for b in blocks], dtype=float)
+    p = np.where(chars > 100, 0.95, 0.2)
+    region = region_features(blocks, p, chars)
+    local = local_region_features(blocks, p, chars)
+    story = [i for i, b in enumerate(blocks) if b.text.startswith("The transport")]
+    comments = [i for i, b in enumerate(blocks) if b.text.startswith("That is a real blow")]
+    assert region[comments, 0].all()  # the whole-subtree region holds the thread
+    assert local[story, 0].all() and not local[comments, 0].any()
+    assert (local[story, 1] == 0).all() and (local[comments, 1] > np.log1p(2)).all()
+    share = (p * chars)[story].sum() / (p * chars).sum()
+    assert np.allclose(local[:, 2], share)
+
+
+def test_local_region_features_are_zero_without_a_dom():
+    blocks = segment_text("one line of text\nanother line of text")
+    assert not local_region_features(blocks, np.array([0.9, 0.1]), np.array([16.0, 20.0])).any()
 
 
 def _similarity(texts: list[str], weight: list[float]) -> np.ndarray:
