@@ -83,6 +83,18 @@ class _Tree:
         return np.where(inside, self.sizes - depth, (self.sizes - shared) + (depth - shared))
 
 
+def _mass_and_gain(p: np.ndarray, chars: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each block's capped characters, and its story gain: (2p - 1) times them."""
+    mass = np.minimum(chars, _MASS_CAP)
+    return mass, (2.0 * p - 1.0) * mass
+
+
+def _story_share(p: np.ndarray, mass: np.ndarray, inside: np.ndarray) -> float:
+    """The share of the page's story mass (p times capped characters) held by ``inside``."""
+    story_mass = (p * mass).sum()
+    return float((p * mass)[inside].sum() / story_mass) if story_mass > 0 else 0.0
+
+
 def region_features(blocks: Sequence[Block], p: np.ndarray, chars: np.ndarray) -> np.ndarray:
     """Per block: inside the best region, soft membership, steps out of it; the region's
     share of the page's story mass and of its text (6 columns; zeros without a DOM)."""
@@ -91,8 +103,7 @@ def region_features(blocks: Sequence[Block], p: np.ndarray, chars: np.ndarray) -
     tree = _Tree.of(blocks)
     if tree is None:
         return out
-    mass = np.minimum(chars, _MASS_CAP)
-    gain = (2.0 * p - 1.0) * mass
+    mass, gain = _mass_and_gain(p, chars)
     score = np.bincount(tree.slot, weights=gain[tree.owner], minlength=len(tree.elements))
     best = int(np.argmax(score))
     best_score = score[best]
@@ -104,8 +115,7 @@ def region_features(blocks: Sequence[Block], p: np.ndarray, chars: np.ndarray) -
     scale = max(abs(best_score), 1.0)
     out[:, 1] = np.clip(np.where(np.isfinite(chain_best), chain_best, 0.0) / scale, -1.0, 1.0)
     out[:, 2] = np.log1p(np.maximum(tree.steps(best, inside), 0))
-    story_mass = (p * mass).sum()
-    out[:, 3] = (p * mass)[inside].sum() / story_mass if story_mass > 0 else 0.0
+    out[:, 3] = _story_share(p, mass, inside)
     out[:, 4] = mass[inside].sum() / max(mass.sum(), 1.0)
     out[:, 5] = best_score / max(mass.sum(), 1.0)
     return out
@@ -121,26 +131,20 @@ def local_region_features(blocks: Sequence[Block], p: np.ndarray, chars: np.ndar
     ``<main>``, a thread of long on-topic comments), the local candidate stays the element
     that holds the story's paragraphs side by side.
     """
-    n = len(blocks)
-    out = np.zeros((n, 3))
+    out = np.zeros((len(blocks), 3))
     tree = _Tree.of(blocks)
     if tree is None:
         return out
-    mass = np.minimum(chars, _MASS_CAP)
-    gain = (2.0 * p - 1.0) * mass
-    share = np.zeros(len(tree.owner))
-    has_chain = tree.sizes > 0
-    last = (tree.starts + tree.sizes - 1)[has_chain]
-    share[last] = 1.0
-    parent = (tree.starts + tree.sizes - 2)[tree.sizes > 1]
-    share[parent] = 0.5
+    mass, gain = _mass_and_gain(p, chars)
+    share = np.zeros(len(tree.owner))  # per entry of the flat chains: the block's own container 1, above it 0.5
+    share[(tree.starts + tree.sizes - 1)[tree.sizes > 0]] = 1.0
+    share[(tree.starts + tree.sizes - 2)[tree.sizes > 1]] = 0.5
     score = np.bincount(tree.slot, weights=gain[tree.owner] * share, minlength=len(tree.elements))
     best = int(np.argmax(score))
     inside = tree.members(best)
     out[:, 0] = inside
     out[:, 1] = np.log1p(np.maximum(tree.steps(best, inside), 0))
-    story_mass = (p * mass).sum()
-    out[:, 2] = (p * mass)[inside].sum() / story_mass if story_mass > 0 else 0.0
+    out[:, 2] = _story_share(p, mass, inside)
     return out
 
 
