@@ -13,7 +13,7 @@ import numpy as np
 from .blocks import Block
 from .headings import governing_headings
 from .page_type import PAGE_TYPES
-from .region import local_region_features, path_groups, region_features
+from .region import BlockTree, local_region_features, path_groups, region_features
 
 BASE_CONTEXT_NAMES = (
     "z", "z_prev1", "z_next1", "z_prev2", "z_next2", "win3_mean", "win10_mean",
@@ -114,9 +114,10 @@ def context_features(blocks: Sequence[Block], z: np.ndarray, ids: np.ndarray | N
     if similarity is not None:
         out[:, _BASE + 4] = similarity
     chars = np.fromiter((len(b.text) for b in blocks), dtype=np.float64, count=n)
-    out[:, _REGION:_REGION + 6] = region_features(blocks, p, chars)
+    tree = BlockTree.of(blocks)  # once for both regions
+    out[:, _REGION:_REGION + 6] = region_features(blocks, p, chars, tree)
     if local_region:
-        out[:, _REGION + 6:_N_BASE] = local_region_features(blocks, p, chars)
+        out[:, _REGION + 6:_N_BASE] = local_region_features(blocks, p, chars, tree)
     if page_type is not None:
         k = len(PAGE_TYPES)
         out[:, _N_BASE:_N_BASE + k] = page_type

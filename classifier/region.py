@@ -42,7 +42,7 @@ def path_groups(blocks: Sequence[Block]) -> np.ndarray:
 
 
 @dataclass(frozen=True)
-class _Tree:
+class BlockTree:
     """The blocks' enclosing elements laid out flat: block ``owner[k]`` sits in element ``flat[k]``."""
 
     sizes: np.ndarray  # elements around each block
@@ -53,7 +53,7 @@ class _Tree:
     table: np.ndarray  # (blocks, deepest chain) of element ids, -1 padded
 
     @classmethod
-    def of(cls, blocks: Sequence[Block]) -> "_Tree | None":
+    def of(cls, blocks: Sequence[Block]) -> "BlockTree | None":
         chains = list(map(_ANCESTORS, blocks))
         n = len(chains)
         sizes = np.fromiter(map(len, chains), dtype=np.int64, count=n)
@@ -95,12 +95,14 @@ def _story_share(p: np.ndarray, mass: np.ndarray, inside: np.ndarray) -> float:
     return float((p * mass)[inside].sum() / story_mass) if story_mass > 0 else 0.0
 
 
-def region_features(blocks: Sequence[Block], p: np.ndarray, chars: np.ndarray) -> np.ndarray:
+def region_features(blocks: Sequence[Block], p: np.ndarray, chars: np.ndarray,
+                    tree: "BlockTree | None" = None) -> np.ndarray:
     """Per block: inside the best region, soft membership, steps out of it; the region's
-    share of the page's story mass and of its text (6 columns; zeros without a DOM)."""
+    share of the page's story mass and of its text (6 columns; zeros without a DOM).
+    ``tree``: the blocks' ``BlockTree.of``, when the caller already has it."""
     n = len(blocks)
     out = np.zeros((n, 6))
-    tree = _Tree.of(blocks)
+    tree = BlockTree.of(blocks) if tree is None else tree
     if tree is None:
         return out
     mass, gain = _mass_and_gain(p, chars)
@@ -121,7 +123,8 @@ def region_features(blocks: Sequence[Block], p: np.ndarray, chars: np.ndarray) -
     return out
 
 
-def local_region_features(blocks: Sequence[Block], p: np.ndarray, chars: np.ndarray) -> np.ndarray:
+def local_region_features(blocks: Sequence[Block], p: np.ndarray, chars: np.ndarray,
+                          tree: "BlockTree | None" = None) -> np.ndarray:
     """Per block: inside the page's best *local* candidate, steps to it, its share of the
     page's story mass (3 columns; zeros without a DOM).
 
@@ -132,7 +135,7 @@ def local_region_features(blocks: Sequence[Block], p: np.ndarray, chars: np.ndar
     that holds the story's paragraphs side by side.
     """
     out = np.zeros((len(blocks), 3))
-    tree = _Tree.of(blocks)
+    tree = BlockTree.of(blocks) if tree is None else tree
     if tree is None:
         return out
     mass, gain = _mass_and_gain(p, chars)
