@@ -195,8 +195,8 @@ class BlockClassifier(BlockScorer, ClassifierMixin, BaseEstimator):
             ctx = np.vstack([context_features(p, z, f.containers, f.groups, f.governing, sim, kind,
                                               self.local_region)
                              for p, z, f, sim, kind in zip(pages, oof, facts, similarity, kinds)])
-            # no page-type model: the context stage does without its columns; nor without
-            # local_region without those
+            # left out of the context stage: the local-region columns unless local_region is
+            # on, and the page-type ones when there is no page-type model
             left_out = set(LOCAL_REGION_NAMES) if not self.local_region else set()
             if not kinds or kinds[0] is None:
                 left_out |= set(CONTEXT_NAMES) - set(BASE_CONTEXT_NAMES)

@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 from sklearn.base import clone
 
-from classifier.model import BlockClassifier, classifier_to_state
+from classifier.context import LOCAL_REGION_NAMES
+from classifier.model import BlockClassifier, classifier_from_state, classifier_to_state
 from training.dataset import build_examples
 from training.readers import read_pages_jsonl
 from synthetic import split_by_site
@@ -203,9 +204,6 @@ def test_page_weight_power_changes_the_fit(split, trees):
 def test_local_region_columns_only_when_asked_and_scores_survive_saving(split):
     """``local_region=True`` adds the three local-region context columns; the saved model reads
     them back and scores as the fitted one does. Without it the columns are left out."""
-    from classifier.context import LOCAL_REGION_NAMES
-    from classifier.model import classifier_from_state
-
     pages, labels, groups, test_pages, _ = split
     local = BlockClassifier(random_state=0, local_region=True).fit(pages, labels, groups=groups)
     arrays, config = classifier_to_state(local)
