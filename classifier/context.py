@@ -58,15 +58,15 @@ def container_ids(blocks: Sequence[Block]) -> np.ndarray:
 def context_features(blocks: Sequence[Block], z: np.ndarray, ids: np.ndarray | None = None,
                      groups: np.ndarray | None = None, governing: np.ndarray | None = None,
                      similarity: np.ndarray | None = None, page_type: np.ndarray | None = None,
-                     local_region: bool = True) -> np.ndarray:
+                     local_region: bool = False) -> np.ndarray:
     """One row per block: first-stage logits of the block and its context.
 
     ``ids`` are the blocks' :func:`container_ids`, ``groups`` their path groups,
     ``governing`` their governing headings (worked out here when not given),
     ``similarity`` their topic similarity (see :mod:`classifier.region`; zeros when not given)
     and ``page_type`` the page's probability of each of ``PAGE_TYPES`` (the page-type
-    columns stay zero when not given). ``local_region=False`` leaves the local-region
-    columns zero, for a model that does not read them (they cost a pass over the tree).
+    columns stay zero when not given). The local-region columns are worked out only with
+    ``local_region=True``, for a model that reads them (``BlockClassifier(local_region=True)``).
     """
     n = len(blocks)
     out = np.zeros((n, len(CONTEXT_NAMES)), dtype=np.float64)
@@ -114,10 +114,11 @@ def context_features(blocks: Sequence[Block], z: np.ndarray, ids: np.ndarray | N
     if similarity is not None:
         out[:, _BASE + 4] = similarity
     chars = np.fromiter((len(b.text) for b in blocks), dtype=np.float64, count=n)
-    tree = BlockTree.of(blocks)  # once for both regions
-    out[:, _REGION:_REGION + 6] = region_features(blocks, p, chars, tree)
-    if local_region:
-        out[:, _REGION + 6:_N_BASE] = local_region_features(blocks, p, chars, tree)
+    tree = BlockTree.of(blocks)  # once for both regions; None without a DOM (the columns stay zero)
+    if tree is not None:
+        out[:, _REGION:_REGION + 6] = region_features(blocks, p, chars, tree)
+        if local_region:
+            out[:, _REGION + 6:_N_BASE] = local_region_features(blocks, p, chars, tree)
     if page_type is not None:
         k = len(PAGE_TYPES)
         out[:, _N_BASE:_N_BASE + k] = page_type
