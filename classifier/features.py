@@ -106,11 +106,10 @@ def shape_features(blocks: Sequence[Block], tokens: BlockTokens | Sequence[Seque
 
 def page_shape_features(blocks: Sequence[Block], word_counts: np.ndarray, word_chars: np.ndarray,
                         containers: np.ndarray | None = None, groups: np.ndarray | None = None,
-                        governing: np.ndarray | None = None, article_elements: bool = True) -> np.ndarray:
+                        governing: np.ndarray | None = None) -> np.ndarray:
     """:func:`shape_features` from the number of word tokens and their characters per block
     (and the blocks' :func:`container_ids`, :func:`path_groups` and
-    :func:`governing_headings`, when the caller has them). ``article_elements=False`` leaves
-    the ``<article>`` columns at zero, for models that do not read them."""
+    :func:`governing_headings`, when the caller has them)."""
     n = len(blocks)
     out = np.zeros((n, len(SHAPE_NAMES)), dtype=np.float64)
     if n == 0:
@@ -205,8 +204,7 @@ def page_shape_features(blocks: Sequence[Block], word_counts: np.ndarray, word_c
     out[:, 54] = (np.bincount(groups, weights=article_link) / group_sizes)[groups]
     out[:, 55] = (np.bincount(ids, weights=article_link) / sizes)[ids]
     # Which <article> element the block sits in: the main one, a card, or none.
-    if article_elements:
-        out[:, 56:56 + len(ARTICLE_ELEMENT_NAMES)] = article_element_features(blocks, lengths)
+    out[:, 56:56 + len(ARTICLE_ELEMENT_NAMES)] = article_element_features(blocks, lengths)
     kind_index = {k: i for i, k in enumerate(KINDS)}
     kind_col = np.fromiter(map(kind_index.get, kinds, [-1] * n), dtype=np.int64, count=n)
     has_kind = kind_col >= 0

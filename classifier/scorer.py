@@ -17,7 +17,6 @@ import numpy as np
 from .blocks import Block, distinct_dom_tokens
 from .dom_chars import char_decision
 from .context import CONTEXT_NAMES, PAGE_TYPE_NAMES, container_ids, context_features
-from .article_elements import ARTICLE_ELEMENT_NAMES
 from .features import SHAPE_NAMES, page_shape_features
 from .headings import governing_headings
 from .page_type import PageTypeModel, page_type_matrix
@@ -41,10 +40,6 @@ SCORING_DEFAULTS: dict[str, Any] = {
     "second_stage": True, "heading_tfidf": False, "heading_weight": 1.0, "stage2_trees": 0,
     "dom_char_weight": 0.0,
 }
-
-
-#: The shape columns of :mod:`classifier.article_elements`, worked out only for models that read them.
-_ARTICLE_COLUMNS = np.array([SHAPE_NAMES.index(name) for name in ARTICLE_ELEMENT_NAMES])
 
 
 def sigmoid(z: np.ndarray) -> np.ndarray:
@@ -196,14 +191,13 @@ class BlockScorer:
         """
         facts = self._facts(pages) if facts is None else facts
         counts, chars = tokens.counts(), tokens.lengths()
-        columns = getattr(self, "shape_columns_", None)
-        articles = columns is None or bool(np.isin(_ARTICLE_COLUMNS, columns).any())
         rows, start = [], 0
         for page, fact in zip(pages, facts):
             rows.append(page_shape_features(page, counts[start:start + len(page)], chars[start:start + len(page)],
-                                            fact.containers, fact.groups, fact.governing, articles))
+                                            fact.containers, fact.groups, fact.governing))
             start += len(page)
         full = np.vstack(rows) if rows else np.zeros((0, len(SHAPE_NAMES)))
+        columns = getattr(self, "shape_columns_", None)
         return full if columns is None else full[:, columns]
 
     def _reads_local_region(self) -> bool:
