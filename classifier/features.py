@@ -15,7 +15,6 @@ from operator import attrgetter
 
 import numpy as np
 
-from .article_elements import ARTICLE_ELEMENT_NAMES, article_element_features
 from .blocks import Block
 from .vocabulary import as_block_tokens
 from .context import container_ids
@@ -52,7 +51,7 @@ SHAPE_NAMES = (
     "prev_is_long", "after_last_long", "trailing_headline", "trailing_run", "leading_headline",
     "path_log_count", "path_link_share", "path_mean_log_chars", "heading_log_distance", "has_heading",
     "article_link_share", "path_article_link_share", "container_article_link_share",
-) + ARTICLE_ELEMENT_NAMES + tuple("kind_" + k for k in KINDS)
+) + tuple("kind_" + k for k in KINDS)
 
 
 
@@ -203,8 +202,6 @@ def page_shape_features(blocks: Sequence[Block], word_counts: np.ndarray, word_c
     out[:, 53] = article_link
     out[:, 54] = (np.bincount(groups, weights=article_link) / group_sizes)[groups]
     out[:, 55] = (np.bincount(ids, weights=article_link) / sizes)[ids]
-    # Which <article> element the block sits in: the main one, a card, or none.
-    out[:, 56:56 + len(ARTICLE_ELEMENT_NAMES)] = article_element_features(blocks, lengths)
     kind_index = {k: i for i, k in enumerate(KINDS)}
     kind_col = np.fromiter(map(kind_index.get, kinds, [-1] * n), dtype=np.int64, count=n)
     has_kind = kind_col >= 0

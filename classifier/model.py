@@ -25,7 +25,6 @@ from sklearn.preprocessing import StandardScaler
 
 from .context import BASE_CONTEXT_NAMES, CONTEXT_NAMES, LOCAL_REGION_NAMES, context_features
 from .dom_chars import distinct_char_docs
-from .article_elements import ARTICLE_ELEMENT_NAMES
 from .features import SHAPE_NAMES
 from .page_type import PAGE_TYPES, PageTypeModel, page_type_matrix
 from .scorer import PAGE_TYPE_PREFIX, TREES_PREFIX, BlockScorer, Page, PageFacts, batch_governing, sigmoid
@@ -48,8 +47,7 @@ class BlockClassifier(BlockScorer, ClassifierMixin, BaseEstimator):
                  stage2_tree_learning_rate: float = 0.1, page_type_context: bool = False,
                  text_min_sites: int = 1, dom_min_sites: int = 1, page_weight_power: float = 0.0,
                  dom_char_weight: float = 0.0, dom_char_max_features: int = 50_000,
-                 teaser_weight: float = 1.0, local_region: bool = False,
-                 article_elements: bool = False) -> None:
+                 teaser_weight: float = 1.0, local_region: bool = False) -> None:
         self.use_dom = use_dom
         self.text_ngram_max = text_ngram_max
         self.text_max_features = text_max_features
@@ -79,7 +77,6 @@ class BlockClassifier(BlockScorer, ClassifierMixin, BaseEstimator):
         self.dom_char_max_features = dom_char_max_features
         self.teaser_weight = teaser_weight
         self.local_region = local_region
-        self.article_elements = article_elements
 
     # ----- features -------------------------------------------------------------------------
     def _stage1_matrix(self, pages: Sequence[Page], tokens: BlockTokens,
@@ -129,7 +126,6 @@ class BlockClassifier(BlockScorer, ClassifierMixin, BaseEstimator):
         """Fit the vocabularies, the shape scaler and the stage-1 regression; ``groups`` (the
         site of each page) let the vocabularies keep only words seen on ``*_min_sites`` sites."""
         block_groups = None if groups is None else np.repeat(np.asarray(groups), [len(p) for p in pages])
-        self._choose_shape_columns()
         self.text_vectorizer_ = TokenTfidf(ngram_max=self.text_ngram_max, min_df=self.min_df,
                                            max_features=self.text_max_features,
                                            min_groups=self.text_min_sites).fit(tokens, groups=block_groups)
@@ -154,14 +150,6 @@ class BlockClassifier(BlockScorer, ClassifierMixin, BaseEstimator):
             # lbfgs stops at max_iter on purpose: more iterations cost time, not accuracy.
             warnings.simplefilter("ignore", ConvergenceWarning)
             return model.fit(X, y, sample_weight=weights)
-
-    def _choose_shape_columns(self) -> None:
-        """Leave the ``<article>`` element features out unless ``article_elements`` is on."""
-        if self.article_elements:
-            self.__dict__.pop("shape_columns_", None)
-        else:
-            self.shape_columns_ = np.array([i for i, name in enumerate(SHAPE_NAMES)
-                                            if name not in ARTICLE_ELEMENT_NAMES], dtype=np.int64)
 
     @classmethod
     def _with_params(cls, params: dict) -> "BlockClassifier":
