@@ -47,7 +47,7 @@ class BlockClassifier(BlockScorer, ClassifierMixin, BaseEstimator):
                  stage2_tree_learning_rate: float = 0.1, page_type_context: bool = False,
                  text_min_sites: int = 1, dom_min_sites: int = 1, page_weight_power: float = 0.0,
                  dom_char_weight: float = 0.0, dom_char_max_features: int = 50_000,
-                 teaser_weight: float = 1.0, local_region: bool = False) -> None:
+                 teaser_weight: float = 1.0, local_region: bool = False, drop_features: str = "") -> None:
         self.use_dom = use_dom
         self.text_ngram_max = text_ngram_max
         self.text_max_features = text_max_features
@@ -77,6 +77,7 @@ class BlockClassifier(BlockScorer, ClassifierMixin, BaseEstimator):
         self.dom_char_max_features = dom_char_max_features
         self.teaser_weight = teaser_weight
         self.local_region = local_region
+        self.drop_features = drop_features
 
     # ----- features -------------------------------------------------------------------------
     def _stage1_matrix(self, pages: Sequence[Page], tokens: BlockTokens,
@@ -126,6 +127,12 @@ class BlockClassifier(BlockScorer, ClassifierMixin, BaseEstimator):
         """Fit the vocabularies, the shape scaler and the stage-1 regression; ``groups`` (the
         site of each page) let the vocabularies keep only words seen on ``*_min_sites`` sites."""
         block_groups = None if groups is None else np.repeat(np.asarray(groups), [len(p) for p in pages])
+        dropped = self._dropped_features()
+        if dropped & set(SHAPE_NAMES):
+            self.shape_columns_ = np.array([i for i, name in enumerate(SHAPE_NAMES) if name not in dropped],
+                                           dtype=np.int64)
+        else:
+            self.__dict__.pop("shape_columns_", None)
         self.text_vectorizer_ = TokenTfidf(ngram_max=self.text_ngram_max, min_df=self.min_df,
                                            max_features=self.text_max_features,
                                            min_groups=self.text_min_sites).fit(tokens, groups=block_groups)
@@ -150,6 +157,14 @@ class BlockClassifier(BlockScorer, ClassifierMixin, BaseEstimator):
             # lbfgs stops at max_iter on purpose: more iterations cost time, not accuracy.
             warnings.simplefilter("ignore", ConvergenceWarning)
             return model.fit(X, y, sample_weight=weights)
+
+    def _dropped_features(self) -> set[str]:
+        """The shape and context features ``drop_features`` names (comma-separated), checked."""
+        names = {name.strip() for name in (self.drop_features or "").split(",") if name.strip()}
+        unknown = names - set(SHAPE_NAMES) - set(CONTEXT_NAMES)
+        if unknown:
+            raise ValueError(f"drop_features names unknown features: {', '.join(sorted(unknown))}")
+        return names
 
     @classmethod
     def _with_params(cls, params: dict) -> "BlockClassifier":
@@ -197,7 +212,7 @@ class BlockClassifier(BlockScorer, ClassifierMixin, BaseEstimator):
                              for p, z, f, sim, kind in zip(pages, oof, facts, similarity, kinds)])
             # left out of the context stage: the local-region columns unless local_region is
             # on, and the page-type ones when there is no page-type model
-            left_out = set(LOCAL_REGION_NAMES) if not self.local_region else set()
+            left_out = (set(LOCAL_REGION_NAMES) if not self.local_region else set()) | self._dropped_features()
             if not kinds or kinds[0] is None:
                 left_out |= set(CONTEXT_NAMES) - set(BASE_CONTEXT_NAMES)
             if left_out:

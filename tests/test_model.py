@@ -6,6 +6,7 @@ import pytest
 from sklearn.base import clone
 
 from classifier.context import LOCAL_REGION_NAMES
+from classifier.features import SHAPE_NAMES
 from classifier.model import BlockClassifier, classifier_from_state, classifier_to_state
 from training.dataset import build_examples
 from training.readers import read_pages_jsonl
@@ -213,3 +214,18 @@ def test_local_region_columns_only_when_asked_and_scores_survive_saving(split):
     plain = BlockClassifier(random_state=0).fit(pages, labels, groups=groups)
     assert not set(LOCAL_REGION_NAMES) & set(classifier_to_state(plain)[1]["context_names"])
     assert not np.allclose(plain.predict_proba(test_pages), local.predict_proba(test_pages))
+
+
+def test_drop_features_leaves_the_named_columns_out_of_both_stages(split):
+    """``drop_features`` (comma-separated names) trains without those shape and context
+    features; the saved model records and reads the rest. Unknown names are an error."""
+    pages, labels, groups, test_pages, _ = split
+    dropped = BlockClassifier(random_state=0, drop_features="has_heading, topic_similarity").fit(
+        pages, labels, groups=groups)
+    arrays, config = classifier_to_state(dropped)
+    assert "has_heading" not in config["shape_names"] and "topic_similarity" not in config["context_names"]
+    assert len(arrays["shape_mean"]) == len(config["shape_names"]) == len(SHAPE_NAMES) - 1
+    again = classifier_from_state(arrays, config)
+    np.testing.assert_allclose(again.predict_proba(test_pages), dropped.predict_proba(test_pages), atol=1e-12)
+    with pytest.raises(ValueError, match="no_such_feature"):
+        BlockClassifier(random_state=0, drop_features="no_such_feature").fit(pages, labels, groups=groups)
