@@ -188,6 +188,7 @@ class BlockClassifier(BlockScorer, ClassifierMixin, BaseEstimator):
             raise ValueError("X and y must hold the same pages with one label per block")
         if not self.teaser_weight > 0:
             raise ValueError(f"teaser_weight must be positive, got {self.teaser_weight!r}")
+        self._dropped_features()  # an unknown name fails here, before any fitting
         if teasers is not None and (len(teasers) != len(pages) or any(len(p) != len(t)
                                                                       for p, t in zip(pages, teasers))):
             raise ValueError("teasers must hold one flag per block of every page")
@@ -211,7 +212,7 @@ class BlockClassifier(BlockScorer, ClassifierMixin, BaseEstimator):
                                               self.local_region)
                              for p, z, f, sim, kind in zip(pages, oof, facts, similarity, kinds)])
             # left out of the context stage: the local-region columns unless local_region is
-            # on, and the page-type ones when there is no page-type model
+            # on, those drop_features names, and the page-type ones when there is no page-type model
             left_out = (set(LOCAL_REGION_NAMES) if not self.local_region else set()) | self._dropped_features()
             if not kinds or kinds[0] is None:
                 left_out |= set(CONTEXT_NAMES) - set(BASE_CONTEXT_NAMES)
