@@ -47,7 +47,8 @@ class BlockClassifier(BlockScorer, ClassifierMixin, BaseEstimator):
                  stage2_tree_learning_rate: float = 0.1, page_type_context: bool = False,
                  text_min_sites: int = 1, dom_min_sites: int = 1, page_weight_power: float = 0.0,
                  dom_char_weight: float = 0.0, dom_char_max_features: int = 50_000,
-                 teaser_weight: float = 1.0, local_region: bool = False, drop_features: str = "") -> None:
+                 teaser_weight: float = 1.0, local_region: bool = False, drop_features: str = "",
+                 page_type_trees: int = 0) -> None:
         self.use_dom = use_dom
         self.text_ngram_max = text_ngram_max
         self.text_max_features = text_max_features
@@ -78,6 +79,7 @@ class BlockClassifier(BlockScorer, ClassifierMixin, BaseEstimator):
         self.teaser_weight = teaser_weight
         self.local_region = local_region
         self.drop_features = drop_features
+        self.page_type_trees = page_type_trees
 
     # ----- features -------------------------------------------------------------------------
     def _stage1_matrix(self, pages: Sequence[Page], tokens: BlockTokens,
@@ -251,7 +253,8 @@ class BlockClassifier(BlockScorer, ClassifierMixin, BaseEstimator):
         if not self.page_type_context or len({page_types[i] for i in known}) < 2:
             return [None] * n
         features = page_type_matrix(pages, None if facts is None else [f.groups for f in facts])
-        self.page_type_model_ = PageTypeModel().fit_features(features[known], [page_types[i] for i in known])
+        self.page_type_model_ = PageTypeModel(trees=self.page_type_trees).fit_features(
+            features[known], [page_types[i] for i in known])
         out = self.page_type_model_.proba_over_all_types(features)
         group_ids = np.asarray(groups if groups is not None else np.arange(n))
         folds = min(self.stage2_folds, len(np.unique(group_ids)))
@@ -262,7 +265,8 @@ class BlockClassifier(BlockScorer, ClassifierMixin, BaseEstimator):
                 train_idx = train_idx[is_known[train_idx]]
                 if len({page_types[i] for i in train_idx}) < 2:
                     continue  # too few types to learn from: these pages keep the full model's guess
-                sub = PageTypeModel().fit_features(features[train_idx], [page_types[i] for i in train_idx])
+                sub = PageTypeModel(trees=self.page_type_trees).fit_features(
+                    features[train_idx], [page_types[i] for i in train_idx])
                 out[test_idx] = sub.proba_over_all_types(features[test_idx])
         return list(out)
 

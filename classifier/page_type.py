@@ -45,6 +45,7 @@ import numpy as np
 from .blocks import Block, distinct_dom_tokens
 from .charclass import DECIMAL, SPACE, char_flags
 from .region import path_groups
+from .trees import TreeEnsemble
 
 PAGE_TYPES: tuple[str, ...] = ("article", "forum", "collection", "listing", "product", "documentation", "service")
 
@@ -325,21 +326,32 @@ def _softmax(z: np.ndarray) -> np.ndarray:
 
 
 class PageTypeModel:
-    """Multinomial logistic regression over :func:`page_type_features`, scored with numpy alone.
+    """A softmax over :func:`page_type_features`, scored with numpy alone.
 
-    ``C`` and ``class_weight`` are scikit-learn's; learned state ends in ``_``:
-    ``types_`` (the classes, in ``PAGE_TYPES`` order: the columns of
-    :meth:`predict_proba`), ``mean_``/``scale_`` (standardisation) and
-    ``coef_``/``intercept_``.
+    With ``trees == 0`` a multinomial logistic regression (``C``, ``class_weight`` and
+    ``max_iter`` are scikit-learn's); with ``trees > 0`` boosted trees
+    (``HistGradientBoostingClassifier``: ``trees`` iterations of one tree per type, at most
+    ``tree_leaves`` leaves, ``tree_learning_rate``), which read interactions the linear
+    model cannot (many repeated templates *and* long text in them is a forum, many *and*
+    prices a product listing). Learned state ends in ``_``: ``types_`` (the classes, in
+    ``PAGE_TYPES`` order: the columns of :meth:`predict_proba`), ``mean_``/``scale_``
+    (standardisation), ``intercept_`` and either ``coef_`` or ``trees_``.
     """
 
     FORMAT = "storyfilter-page-type"
-    VERSION = 1
+    #: 1: linear; 2: boosted trees (a version-1 state still loads).
+    VERSION = 2
 
-    def __init__(self, C: float = 0.03, class_weight: str | None = "balanced", max_iter: int = 3000) -> None:
+    def __init__(self, C: float = 0.03, class_weight: str | None = "balanced", max_iter: int = 3000,
+                 trees: int = 0, tree_leaves: int = 15, tree_learning_rate: float = 0.1,
+                 random_state: int = 0) -> None:
         self.C = C
         self.class_weight = class_weight
         self.max_iter = max_iter
+        self.trees = trees
+        self.tree_leaves = tree_leaves
+        self.tree_learning_rate = tree_learning_rate
+        self.random_state = random_state
 
     # ----- fitting (training only: scikit-learn is imported here) ------------------------
     def fit(self, pages: Sequence[Sequence[Block]], types: Sequence[str]) -> "PageTypeModel":
@@ -348,8 +360,6 @@ class PageTypeModel:
 
     def fit_features(self, X: np.ndarray, types: Sequence[str]) -> "PageTypeModel":
         """Fit on rows of :func:`page_type_features` (computed once, e.g. for cross-validation)."""
-        from sklearn.linear_model import LogisticRegression
-
         X = np.asarray(X, dtype=np.float64)
         types = list(types)
         if X.ndim != 2 or X.shape[1] != N_FEATURES or len(X) != len(types):
@@ -364,6 +374,11 @@ class PageTypeModel:
         scale = X.std(axis=0)
         self.scale_ = np.where(scale > 1e-12, scale, 1.0)
         y = np.array([self.types_.index(t) for t in types])
+        if self.trees:
+            return self._fit_trees(X, y)
+        from sklearn.linear_model import LogisticRegression
+
+        self.trees_ = None
         lr = LogisticRegression(C=self.C, class_weight=self.class_weight, max_iter=self.max_iter)
         lr.fit((X - self.mean_) / self.scale_, y)
         coef, intercept = lr.coef_, lr.intercept_
@@ -375,13 +390,39 @@ class PageTypeModel:
         self.intercept_ = np.ascontiguousarray(intercept, dtype=np.float64)
         return self
 
+    def _fit_trees(self, X: np.ndarray, y: np.ndarray) -> "PageTypeModel":
+        from sklearn.ensemble import HistGradientBoostingClassifier
+
+        from .trees import class_trees_from_boosting, trees_from_boosting
+
+        boosting = HistGradientBoostingClassifier(
+            max_iter=int(self.trees), max_leaf_nodes=int(self.tree_leaves), learning_rate=self.tree_learning_rate,
+            class_weight=self.class_weight, early_stopping=False, random_state=self.random_state)
+        boosting.fit(X, y)
+        if len(self.types_) == 2:  # one tree per iteration: the second type's log-odds, as for the linear model
+            ensemble = trees_from_boosting(boosting)
+            self.trees_ = ensemble._replace(baseline=0.0)
+            self.intercept_ = np.array([0.0, ensemble.baseline])
+        else:
+            self.trees_, self.intercept_ = class_trees_from_boosting(boosting)
+        self.coef_ = None
+        return self
+
     # ----- scoring (numpy only) ------------------------------------------------------------
     def proba_from_features(self, X: np.ndarray) -> np.ndarray:
         """P(type) for rows of :func:`page_type_features`: ``(n_pages, len(types_))``."""
         X = np.atleast_2d(np.asarray(X, dtype=np.float64))
         if X.shape[1] != N_FEATURES:
             raise ValueError(f"expected {N_FEATURES} feature columns, got {X.shape[1]}")
-        return _softmax(((X - self.mean_) / self.scale_) @ self.coef_.T + self.intercept_)
+        if self.trees_ is None:
+            return _softmax(((X - self.mean_) / self.scale_) @ self.coef_.T + self.intercept_)
+        k = len(self.types_)
+        leaves = self.trees_.leaf_values(X)
+        if k == 2:
+            raw = np.column_stack([np.zeros(len(X)), leaves.sum(axis=1)])
+        else:
+            raw = leaves.reshape(len(X), -1, k).sum(axis=1)
+        return _softmax(raw + self.intercept_)
 
     def proba_over_all_types(self, X: np.ndarray) -> np.ndarray:
         """:meth:`proba_from_features` with one column per ``PAGE_TYPES`` entry (zero for a type
@@ -399,13 +440,20 @@ class PageTypeModel:
         return [self.types_[i] for i in self.predict_proba(pages).argmax(axis=1)]
 
     # ----- state: arrays for npz and a JSON-able config, no pickle -------------------------
+    _PARAMS = ("C", "class_weight", "max_iter", "trees", "tree_leaves", "tree_learning_rate", "random_state")
+    _TREES = "trees_"  # array-name prefix of the trees
+
     def to_state(self) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
-        """``(arrays, config)``: arrays ``mean``, ``scale``, ``coef``, ``intercept``; a JSON-able config."""
-        arrays = {"mean": self.mean_.copy(), "scale": self.scale_.copy(), "coef": self.coef_.copy(),
-                  "intercept": self.intercept_.copy()}
-        config = {"format": self.FORMAT, "version": self.VERSION, "types": list(self.types_),
+        """``(arrays, config)``: arrays ``mean``, ``scale``, ``intercept`` and ``coef`` (linear, version 1)
+        or the trees under ``trees_`` (version 2); a JSON-able config."""
+        arrays = {"mean": self.mean_.copy(), "scale": self.scale_.copy(), "intercept": self.intercept_.copy()}
+        if self.trees_ is None:
+            arrays["coef"] = self.coef_.copy()
+        else:
+            arrays.update((name, array.copy()) for name, array in self.trees_.to_arrays(self._TREES).items())
+        config = {"format": self.FORMAT, "version": 1 if self.trees_ is None else 2, "types": list(self.types_),
                   "feature_names": list(FEATURE_NAMES),
-                  "params": {"C": self.C, "class_weight": self.class_weight, "max_iter": self.max_iter}}
+                  "params": {name: getattr(self, name) for name in self._PARAMS}}
         return arrays, config
 
     @classmethod
@@ -413,19 +461,20 @@ class PageTypeModel:
         """Rebuild a fitted model from :meth:`to_state` output; ValueError if anything does not fit."""
         if not isinstance(config, dict) or config.get("format") != cls.FORMAT:
             raise ValueError(f"not a page-type model config (format must be {cls.FORMAT!r})")
-        if config.get("version") != cls.VERSION:
-            raise ValueError(f"page-type model version {config.get('version')!r} is not {cls.VERSION}")
+        version = config.get("version")
+        if version not in (1, 2) or isinstance(version, bool):
+            raise ValueError(f"page-type model version {version!r} is not 1 or 2")
         types = config.get("types")
         if not isinstance(types, list) or len(types) < 2 or len(set(types)) != len(types) \
                 or not set(types) <= set(PAGE_TYPES):
             raise ValueError(f"page types must be two or more distinct names of {list(PAGE_TYPES)}")
         if config.get("feature_names") != list(FEATURE_NAMES):
             raise ValueError("the page-type model was fitted on features this storyfilter does not compute")
-        missing = {"mean", "scale", "coef", "intercept"} - set(arrays)
+        k, d = len(types), N_FEATURES
+        want = {"mean": (d,), "scale": (d,), **({"coef": (k, d)} if version == 1 else {}), "intercept": (k,)}
+        missing = set(want) - set(arrays)
         if missing:
             raise ValueError(f"page-type model arrays missing: {sorted(missing)}")
-        k, d = len(types), N_FEATURES
-        want = {"mean": (d,), "scale": (d,), "coef": (k, d), "intercept": (k,)}
         got = {name: np.ascontiguousarray(arrays[name], dtype=np.float64) for name in want}
         for name, shape in want.items():
             if got[name].shape != shape:
@@ -434,11 +483,17 @@ class PageTypeModel:
                 raise ValueError(f"page-type array {name!r} holds NaN or infinity")
         if np.any(got["scale"] <= 0):
             raise ValueError("page-type array 'scale' must be positive")
+        trees = None
+        if version == 2:
+            trees = TreeEnsemble.from_arrays(arrays, cls._TREES, d)
+            per_iteration = 1 if k == 2 else k
+            if len(trees.roots) % per_iteration or not np.all(np.isfinite(trees.value)):
+                raise ValueError(f"the page-type trees do not come {per_iteration} per iteration, or hold NaN")
         params = config.get("params") or {}
-        model = cls(**{k_: params[k_] for k_ in ("C", "class_weight", "max_iter") if k_ in params})
+        model = cls(**{name: params[name] for name in cls._PARAMS if name in params})
         model.types_ = tuple(types)
-        model.mean_, model.scale_, model.coef_, model.intercept_ = (got["mean"], got["scale"], got["coef"],
-                                                                    got["intercept"])
+        model.mean_, model.scale_, model.intercept_ = got["mean"], got["scale"], got["intercept"]
+        model.coef_, model.trees_ = got.get("coef"), trees
         return model
 
 

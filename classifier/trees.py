@@ -33,7 +33,13 @@ class TreeEnsemble(NamedTuple):
         """Raw scores (log-odds) of the rows of ``X``."""
         if len(X) == 0 or len(self.roots) == 0:
             return np.full(len(X), self.baseline)
+        return self.leaf_values(X).sum(axis=1) + self.baseline
+
+    def leaf_values(self, X: np.ndarray) -> np.ndarray:
+        """Each row's leaf value in every tree: ``(len(X), len(roots))``, trees in stored order."""
         X = np.ascontiguousarray(X, dtype=np.float64)
+        if len(X) == 0 or len(self.roots) == 0:
+            return np.zeros((len(X), len(self.roots)))
         children = self._children()  # node n's right child at 2n, its left at 2n + 1
         node = np.broadcast_to(self.roots, (len(X), len(self.roots))).copy()
         offsets = (np.arange(len(X)) * X.shape[1])[:, None]
@@ -41,7 +47,7 @@ class TreeEnsemble(NamedTuple):
         for _ in range(self.depth):
             go_left = flat[offsets + self.feature[node]] <= self.threshold[node]
             node = children[2 * node + go_left]
-        return self.value[node].sum(axis=1) + self.baseline
+        return self.value[node]
 
     def _children(self) -> np.ndarray:
         """Both children of every node in one array, so a step is one gather, not two and a where."""
@@ -80,9 +86,24 @@ class TreeEnsemble(NamedTuple):
 
 def trees_from_boosting(estimator: Any) -> TreeEnsemble:
     """The trees of a fitted binary ``HistGradientBoostingClassifier`` (numeric features only)."""
+    return _ensemble([predictor for (predictor,) in estimator._predictors],
+                     float(np.ravel(estimator._baseline_prediction)[0]))
+
+
+def class_trees_from_boosting(estimator: Any) -> tuple[TreeEnsemble, np.ndarray]:
+    """The trees of a fitted multiclass ``HistGradientBoostingClassifier`` and its raw score
+    per class before any tree. Trees are stored iteration by iteration, one per class in
+    ``classes_`` order, so ``leaf_values(X).reshape(len(X), -1, n_classes).sum(axis=1)`` plus
+    the baselines is the estimator's raw score per class."""
+    return (_ensemble([predictor for per_class in estimator._predictors for predictor in per_class], 0.0),
+            np.ravel(estimator._baseline_prediction).astype(np.float64))
+
+
+def _ensemble(predictors: list, baseline: float) -> TreeEnsemble:
+    """Trees of scikit-learn's ``TreePredictor`` objects laid end to end."""
     features, thresholds, lefts, rights, values, roots = [], [], [], [], [], []
     start, depth = 0, 0
-    for (predictor,) in estimator._predictors:
+    for predictor in predictors:
         nodes = predictor.nodes
         leaf = nodes["is_leaf"].astype(bool)
         own = np.arange(len(nodes))
@@ -96,8 +117,7 @@ def trees_from_boosting(estimator: Any) -> TreeEnsemble:
         start += len(nodes)
     if not roots:
         empty = np.zeros(0, dtype=np.int64)
-        return TreeEnsemble(empty, np.zeros(0), empty, empty, np.zeros(0), empty,
-                            float(np.ravel(estimator._baseline_prediction)[0]), 0)
+        return TreeEnsemble(empty, np.zeros(0), empty, empty, np.zeros(0), empty, baseline, 0)
     return TreeEnsemble(np.concatenate(features), np.concatenate(thresholds), np.concatenate(lefts),
                         np.concatenate(rights), np.concatenate(values), np.array(roots, dtype=np.int64),
-                        float(np.ravel(estimator._baseline_prediction)[0]), depth)
+                        baseline, depth)

@@ -331,7 +331,65 @@ def test_from_state_rejects_bad_state(fitted, damage, message):
         PageTypeModel.from_state(arrays, config)
 
 
-def test_scoring_does_not_import_scikit_learn(fitted, tmp_path):
+# ----- boosted trees (the shipped head) ----------------------------------------------------------
+@pytest.fixture(scope="module")
+def fitted_trees() -> PageTypeModel:
+    pages, types = synthetic_set(per_kind=30, seed=7)  # scikit-learn's trees need 20 pages a leaf
+    return PageTypeModel(trees=30, tree_leaves=4, class_weight=None).fit([segment_html(p) for p in pages], types)
+
+
+def test_trees_type_fresh_pages(fitted_trees):
+    """Pages drawn anew (another seed) get their type; the shipped head's types of hand-written
+    pages are checked in tests/test_structure_pages.py."""
+    pages, types = synthetic_set(per_kind=4, seed=21)
+    proba = fitted_trees.predict_proba([segment_html(p) for p in pages])
+    assert fitted_trees.trees_ is not None and fitted_trees.coef_ is None
+    assert np.allclose(proba.sum(axis=1), 1.0)
+    right = sum(fitted_trees.types_[k] == t for k, t in zip(proba.argmax(axis=1), types))
+    assert right >= 0.9 * len(types)
+
+
+def test_trees_score_as_scikit_learn_does():
+    """The numpy walk gives scikit-learn's probabilities, for seven types and for two."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    pages, types = synthetic_set(per_kind=25, seed=5)
+    X = page_type_matrix([segment_html(p) for p in pages])
+    for keep in (list(range(len(types))), [i for i, t in enumerate(types) if t in ("article", "forum")]):
+        sub_types = [types[i] for i in keep]
+        ours = PageTypeModel(trees=12, tree_leaves=5, class_weight=None).fit_features(X[keep], sub_types)
+        theirs = HistGradientBoostingClassifier(max_iter=12, max_leaf_nodes=5, early_stopping=False,
+                                                random_state=0).fit(X[keep], [ours.types_.index(t) for t in sub_types])
+        assert np.allclose(ours.proba_from_features(X), theirs.predict_proba(X), atol=1e-9)
+        assert ours.trees_.depth > 0  # the trees split: more than the baseline is checked
+
+
+def test_tree_state_round_trip_gives_identical_probabilities(fitted_trees):
+    pages = [segment_html(p) for p in HAND_WRITTEN.values()]
+    arrays, config = fitted_trees.to_state()
+    assert config["version"] == 2 and "coef" not in arrays and config["params"]["trees"] == 30
+    again = PageTypeModel.from_state(*_through_files(arrays, config))
+    assert np.array_equal(again.predict_proba(pages), fitted_trees.predict_proba(pages))
+
+
+@pytest.mark.parametrize("damage, message", [
+    (lambda a, c: a.pop("trees_value"), "lack"),
+    (lambda a, c: a.update(trees_feature=a["trees_feature"] + N_FEATURES), "feature"),
+    (lambda a, c: a.update(trees_left=a["trees_left"] + len(a["trees_left"])), "outside"),
+    (lambda a, c: a.update(trees_roots=a["trees_roots"][:-1]), "per iteration"),
+    (lambda a, c: a["trees_value"].__setitem__(0, np.nan), "NaN"),
+    (lambda a, c: c.update(version=1), "coef"),
+])
+def test_from_state_rejects_bad_trees(fitted_trees, damage, message):
+    arrays, config = fitted_trees.to_state()
+    damage(arrays, config)
+    with pytest.raises(ValueError, match=message):
+        PageTypeModel.from_state(arrays, config)
+
+
+@pytest.mark.parametrize("model_name", ["fitted", "fitted_trees"])
+def test_scoring_does_not_import_scikit_learn(model_name, request, tmp_path):
+    fitted = request.getfixturevalue(model_name)
     arrays, config = fitted.to_state()
     np.savez(tmp_path / "page_type.npz", **arrays)
     (tmp_path / "page_type.json").write_text(json.dumps(config))
@@ -350,7 +408,7 @@ assert proba.shape == (1, {len(fitted.types_)})
 print(model.types_[int(proba.argmax())], "sklearn" in sys.modules)
 """
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=REPO, check=True)
-    assert out.stdout.split() == ["forum", "False"]
+    assert out.stdout.split() == [fitted.predict([segment_html(FORUM)])[0], "False"]
 
 
 def test_page_types_are_the_data_s_seven():

@@ -27,6 +27,9 @@ from .holdout import holdout_sites
 from .page_type_data import cached_typed_pages
 
 DEFAULT_CACHE = Path(tempfile.gettempdir()) / "storyfilter-page-type-cache"
+#: Boosting iterations of the shipped head: 0.782 CV accuracy against 0.711 for the linear model
+#: (docs/structure.md); the estimator's own default stays linear.
+DEFAULT_TREES = 150
 
 
 def feature_rows(pages: Sequence[Sequence]) -> tuple[np.ndarray, np.ndarray]:
@@ -88,23 +91,25 @@ def confusion_text(report: dict[str, Any]) -> str:
 
 
 def evaluate_mode(corpora: Sequence[str], mode: str, folds: int = 5, holdout: float = 0.2, seed: int = 0,
-                  cache_dir: str | Path | None = DEFAULT_CACHE, C: float = PageTypeModel().C) -> dict[str, Any]:
+                  cache_dir: str | Path | None = DEFAULT_CACHE, C: float = PageTypeModel().C,
+                  trees: int = DEFAULT_TREES) -> dict[str, Any]:
     """CV on the sites outside the hold-out, then the hold-out scored once; plus the cost per page."""
     data = cached_typed_pages(corpora, mode, cache_dir, progress=sys.stderr.isatty())
     X, seconds = feature_rows(data.pages)
     held = set(holdout_sites(data.groups, holdout, seed))
     dev = [i for i, g in enumerate(data.groups) if g not in held]
     test = [i for i, g in enumerate(data.groups) if g in held]
-    make = lambda: PageTypeModel(C=C)  # noqa: E731
+    make = lambda: PageTypeModel(C=C, trees=trees)  # noqa: E731
     dev_types = [data.types[i] for i in dev]
     pred = out_of_fold(X[dev], dev_types, [data.groups[i] for i in dev], make, folds)
     report: dict[str, Any] = {"mode": mode, "sites": len(set(data.groups)), "folds": folds,
+                              "model": f"boosted trees ({trees} iterations)" if trees else f"logistic (C={C})",
                               "cv": scores(dev_types, pred)}
     if test:
         model = make().fit_features(X[dev], dev_types)
         held_pred = [model.types_[k] for k in model.proba_from_features(X[test]).argmax(axis=1)]
         report["holdout"] = {"sites": len(held), **scores([data.types[i] for i in test], held_pred)}
-    one = PageTypeModel(C=C).fit_features(X[dev], dev_types)
+    one = make().fit_features(X[dev], dev_types)
     start = time.thread_time()
     for i in range(min(len(X), 300)):
         one.proba_from_features(X[i])
@@ -118,7 +123,8 @@ def evaluate_mode(corpora: Sequence[str], mode: str, folds: int = 5, holdout: fl
 def report_text(report: dict[str, Any]) -> str:
     """One mode's figures as the command prints them."""
     cv = report["cv"]
-    out = [f"== {report['mode']}: {cv['pages']} pages, {report['folds']} folds grouped by registered domain",
+    out = [f"== {report['mode']}: {cv['pages']} pages, {report['folds']} folds grouped by registered domain"
+           + (f", {report['model']}" if "model" in report else ""),
            f"cross-validation: accuracy {cv['accuracy']:.3f}, macro F1 {cv['macro_f1']:.3f} "
            f"(accuracy {cv['accuracy_collection_listing_merged']:.3f} with collection and listing as one type)",
            confusion_text(cv)]
@@ -139,7 +145,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--holdout", type=float, default=0.2, help="share of sites held out (0: none)")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--C", type=float, default=PageTypeModel().C, help="inverse regularisation strength")
+    parser.add_argument("--C", type=float, default=PageTypeModel().C,
+                        help="inverse regularisation strength of the linear model (--trees 0)")
+    parser.add_argument("--trees", type=int, default=DEFAULT_TREES,
+                        help="boosting iterations (one tree per type each); 0: the linear model")
     parser.add_argument("--cache", default=str(DEFAULT_CACHE), help="joblib cache of segmented pages")
     parser.add_argument("--no-cache", action="store_true")
     parser.add_argument("--json", help="also write the figures here")
@@ -152,7 +161,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     reports = []
     for mode in modes:
         report = evaluate_mode(args.corpus, mode, args.folds, args.holdout, args.seed,
-                               None if args.no_cache else args.cache, args.C)
+                               None if args.no_cache else args.cache, args.C, args.trees)
         print(report_text(report), flush=True)
         reports.append(report)
     if args.json:
@@ -161,7 +170,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from .head_card import save_head_with_figures
 
         data = cached_typed_pages(args.corpus, args.mode, None if args.no_cache else args.cache)
-        model = PageTypeModel(C=args.C).fit(data.pages, data.types)
+        model = PageTypeModel(C=args.C, trees=args.trees).fit(data.pages, data.types)
         save_head_with_figures(args.save, "page_type", model, reports[-1])
         print(f"page-type head fitted on {len(data.pages)} pages, added to {args.save}")
     return 0
