@@ -25,9 +25,12 @@ mode, as the block models are. ``collection`` and ``listing`` stay two types, as
 the data labels them, although they are the pair most confused (see
 docs/page_type.md).
 
-Scoring is numpy only: :class:`PageTypeModel` holds standardisation constants and
-one linear softmax layer. Fitting uses scikit-learn's (multinomial)
-``LogisticRegression``, imported inside :meth:`PageTypeModel.fit` only.
+Scoring is numpy only: :class:`PageTypeModel` holds one softmax layer over either
+a linear map of the standardised features or boosted trees laid out as arrays
+(:mod:`classifier.trees`; the shipped head: 0.782 cross-validated accuracy against
+0.711 for the linear model). Fitting uses scikit-learn's (multinomial)
+``LogisticRegression`` or ``HistGradientBoostingClassifier``, imported inside
+:meth:`PageTypeModel.fit` only.
 """
 from __future__ import annotations
 

@@ -30,10 +30,10 @@ Page = Sequence[Block]
 # The parameters scoring reads, with the values of models saved before each existed.
 #: Where a model file keeps the context stage's boosted trees (see :mod:`classifier.trees`).
 TREES_PREFIX = "stage2_trees_"
-#: Where a model file keeps the page-type model its context stage reads (arrays ``mean``,
-#: ``scale``, ``coef``, ``intercept`` of :class:`~classifier.page_type.PageTypeModel`).
+#: Where a model file keeps the page-type model its context stage reads (the arrays of
+#: :meth:`~classifier.page_type.PageTypeModel.to_state`: ``mean``, ``scale``, ``intercept`` and
+#: ``coef`` or its trees).
 PAGE_TYPE_PREFIX = "page_type_"
-_PAGE_TYPE_ARRAYS = ("mean", "scale", "coef", "intercept")
 
 SCORING_DEFAULTS: dict[str, Any] = {
     "use_dom": True, "text_ngram_max": 2, "max_tokens": 120, "text_weight": 1.0, "dom_weight": 1.0,
@@ -153,8 +153,8 @@ class BlockScorer:
             if not model.second_stage or not isinstance(config.get("page_type"), dict):
                 raise ValueError("the context stage reads the page type but the model has no page-type model")
             model.page_type_model_ = PageTypeModel.from_state(
-                {name: arrays[PAGE_TYPE_PREFIX + name] for name in _PAGE_TYPE_ARRAYS
-                 if PAGE_TYPE_PREFIX + name in arrays}, config["page_type"])
+                {name.removeprefix(PAGE_TYPE_PREFIX): array for name, array in arrays.items()
+                 if name.startswith(PAGE_TYPE_PREFIX)}, config["page_type"])
         model.n_features_in_ = n_features
         return model
 

@@ -113,3 +113,15 @@ def test_a_model_whose_page_type_part_is_missing_or_broken_is_refused(typed_mode
         arrays["page_type_coef"] = arrays["page_type_coef"][:, :-1]
     with pytest.raises(ValueError, match="page-type|page type"):
         BlockScorer.from_state(arrays, config)
+
+
+def test_page_type_trees_give_the_block_model_a_tree_page_type_model(examples, tmp_path):
+    model = BlockClassifier(page_type_context=True, page_type_trees=5, random_state=0).fit(
+        examples.pages, examples.labels, groups=examples.groups, page_types=_types(examples.groups))
+    assert model.page_type_model_.trees_ is not None and model.page_type_model_.coef_ is None
+    save_trained(model, tmp_path / "m", mode="html", threshold=0.5, seed=0, training_data={},
+                 cross_validation=None, started=time.time(), command="test")
+    loaded = load_model(tmp_path / "m").model_for("html").classifier
+    assert loaded.page_type_model_.trees_ is not None
+    for a, b in zip(model.page_scores(examples.pages[:6]), loaded.page_scores(examples.pages[:6])):
+        assert np.array_equal(a, b)

@@ -55,12 +55,11 @@ def _chars(labels: dict, result, role: str, given: str) -> tuple[int, int]:
 # Pages the shipped models still get wrong, as strict expected failures (fixing one fails the test
 # until it is removed here).
 KNOWN_MISSES = {"de_comments_cards.html": "the story model keeps the German comment cards as story, so no "
-                                          "comment head sees them (and the page-type head calls the page a forum)"}
+                                          "comment head sees them"}
 
 
 # Pages whose type the shipped page-type head gets wrong (strict expected failures, as above).
-PAGE_TYPE_MISSES = {**KNOWN_MISSES,
-                    "fr_tram_lireaussi.html": "the page-type head calls this French article documentation (p 0.31)"}
+PAGE_TYPE_MISSES: dict[str, str] = {}
 
 
 def _cases(misses: dict[str, str] = KNOWN_MISSES) -> list:
