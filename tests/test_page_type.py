@@ -325,7 +325,11 @@ def test_state_round_trip_gives_identical_probabilities(fitted):
     (lambda a, c: c.update(version=99), "version"),
 ])
 def test_from_state_rejects_bad_state(fitted, damage, message):
-    arrays, config = fitted.to_state()
+    _assert_refused(fitted, damage, message)
+
+
+def _assert_refused(model: PageTypeModel, damage, message: str) -> None:
+    arrays, config = model.to_state()
     damage(arrays, config)
     with pytest.raises(ValueError, match=message):
         PageTypeModel.from_state(arrays, config)
@@ -381,10 +385,7 @@ def test_tree_state_round_trip_gives_identical_probabilities(fitted_trees):
     (lambda a, c: c.update(version=1), "coef"),
 ])
 def test_from_state_rejects_bad_trees(fitted_trees, damage, message):
-    arrays, config = fitted_trees.to_state()
-    damage(arrays, config)
-    with pytest.raises(ValueError, match=message):
-        PageTypeModel.from_state(arrays, config)
+    _assert_refused(fitted_trees, damage, message)
 
 
 @pytest.mark.parametrize("model_name", ["fitted", "fitted_trees"])
