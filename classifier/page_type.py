@@ -490,8 +490,8 @@ class PageTypeModel:
         if version == 2:
             trees = TreeEnsemble.from_arrays(arrays, cls._TREES, d)
             per_iteration = 1 if k == 2 else k
-            if len(trees.roots) % per_iteration or not np.all(np.isfinite(trees.value)):
-                raise ValueError(f"the page-type trees do not come {per_iteration} per iteration, or hold NaN")
+            if len(trees.roots) % per_iteration:
+                raise ValueError(f"the page-type trees do not come {per_iteration} per iteration")
         params = config.get("params") or {}
         model = cls(**{name: params[name] for name in cls._PARAMS if name in params})
         model.types_ = tuple(types)

@@ -77,6 +77,9 @@ class TreeEnsemble(NamedTuple):
             raise ValueError("a tree tests a feature the model does not have")
         if any(len(a) and (a.min() < 0 or a.max() >= n) for a in ints[1:]):
             raise ValueError("a tree points outside its nodes")
+        if np.isnan(np.asarray(threshold, dtype=np.float64)).any() or \
+                not np.isfinite(np.asarray(value, dtype=np.float64)).all():
+            raise ValueError("the model's trees hold NaN or infinite values")
         depth = float(meta[1])
         if not (0 <= depth <= 64 and depth == int(depth)) or not np.isfinite(meta[0]):
             raise ValueError("the model's tree depth or baseline is not valid")

@@ -58,7 +58,7 @@ def test_inner_scores_of_a_boosted_model_come_from_trees_that_did_not_see_the_pa
 
 
 @pytest.mark.parametrize("edit", ["feature_out_of_range", "child_out_of_range", "short_threshold", "missing",
-                                  "depth_not_whole"])
+                                  "depth_not_whole", "nan_value", "nan_threshold"])
 def test_edited_tree_arrays_are_refused(boosted, edit):
     arrays, config = classifier_to_state(boosted)
     arrays = dict(arrays)
@@ -70,6 +70,10 @@ def test_edited_tree_arrays_are_refused(boosted, edit):
         arrays[TREES_PREFIX + "threshold"] = arrays[TREES_PREFIX + "threshold"][:-1]
     elif edit == "missing":
         del arrays[TREES_PREFIX + "roots"]
+    elif edit in ("nan_value", "nan_threshold"):
+        name = TREES_PREFIX + edit.removeprefix("nan_")
+        arrays[name] = arrays[name].copy()
+        arrays[name][0] = np.nan
     else:
         arrays[TREES_PREFIX + "meta"] = np.array([0.0, 2.5])
     with pytest.raises(ValueError):
