@@ -81,6 +81,14 @@ def extract(path: str, mode: str, url: str | None, fmt: str, links: bool, thresh
             click.echo("\n---\n\n" + result.comments_text())
 
 
+def _check_augment_options(augment: float, threads: bool, hashed_classes: float) -> None:
+    """Exit with usage status when an option that acts on the augmented copies comes without them."""
+    if threads and not augment:
+        fail("--augment-threads needs --augment SHARE (the copies the threads go in)", 2)
+    if hashed_classes and not augment:
+        fail("--augment-hashed-classes needs --augment SHARE (the copies whose names are hashed)", 2)
+
+
 def _parse_params(values: tuple[str, ...]) -> dict:
     from classifier.model import BlockClassifier
 
@@ -147,13 +155,16 @@ def _protocol_options(func):
 @click.option("--augment-threads", is_flag=True,
               help="With --augment: some copies of article pages also get a readers' comment thread after "
                    "the story (drops more comment text, costs forum pages; docs/training.md).")
+@click.option("--augment-hashed-classes", type=click.FloatRange(0.0, 1.0), default=0.0, show_default=True,
+              metavar="SHARE", help="With --augment: this share of the copies get every class and id name "
+                                    "hashed, as CSS-in-JS sites print them (docs/training.md).")
 @click.option("--feedback", "feedback_db", default=None, metavar="DB_URL",
               help="Also train on the pages reviewed in this feedback store (SQLAlchemy URL or SQLite file): "
                    "corrections win; the manifest reports before/after on folds grouped by site.")
 @click.option("--quiet", is_flag=True, help="No progress bars.")
 def train(sources: tuple[Path, ...], output: Path, mode: str, cv_folds: int, holdout: float, jobs: int,
           threshold: float | None, seed: int, params: tuple[str, ...], augment: float, augment_threads: bool,
-          feedback_db: str | None, quiet: bool) -> None:
+          augment_hashed_classes: float, feedback_db: str | None, quiet: bool) -> None:
     """Train a model from gold folders, JSONL pages or JSONL labelled blocks.
 
     Cross-validation and a hold-out are reported first; the model written is then
@@ -166,12 +177,13 @@ def train(sources: tuple[Path, ...], output: Path, mode: str, cv_folds: int, hol
     if feedback_db and holdout:
         holdout = 0.0  # training with feedback has its own before/after protocol, without a hold-out
     command = _train_command(sources, output, mode, cv_folds, threshold, seed, params, holdout)
-    if augment_threads and not augment:
-        fail("--augment-threads needs --augment SHARE (the copies the threads go in)", 2)
+    _check_augment_options(augment, augment_threads, augment_hashed_classes)
     if augment:
         if feedback_db:
             fail("--augment does not combine with --feedback", 2)
         command += f" --augment {augment:g}" + (" --augment-threads" if augment_threads else "")
+        if augment_hashed_classes:
+            command += f" --augment-hashed-classes {augment_hashed_classes:g}"
     if feedback_db:
         from serving.review.records import database_url, redacted
 
@@ -189,7 +201,8 @@ def train(sources: tuple[Path, ...], output: Path, mode: str, cv_folds: int, hol
                 manifest = train_model(sources, out, mode=m, params=parsed, cv_folds=cv_folds,
                                        threshold=threshold, seed=seed, progress=not quiet, command=command,
                                        holdout=holdout, jobs=jobs, augment=augment,
-                                       augment_threads=augment_threads)
+                                       augment_threads=augment_threads,
+                                       augment_hashed_classes=augment_hashed_classes)
             line = f"wrote {out} ({manifest['name']} {manifest['version']}, threshold {manifest['threshold']})"
             for key, label in (("cross_validation", "cross-validated"), ("holdout", "hold-out")):
                 part = manifest.get(key) or {}
@@ -232,10 +245,13 @@ def train(sources: tuple[Path, ...], output: Path, mode: str, cv_folds: int, hol
 @click.option("--augment-threads", is_flag=True,
               help="With --augment: some copies of article pages also get a readers' comment thread after "
                    "the story (drops more comment text, costs forum pages; docs/training.md).")
+@click.option("--augment-hashed-classes", type=click.FloatRange(0.0, 1.0), default=0.0, show_default=True,
+              metavar="SHARE", help="With --augment: this share of the copies get every class and id name "
+                                    "hashed, as CSS-in-JS sites print them (docs/training.md).")
 @click.option("--quiet", is_flag=True, help="No progress bars.")
 def evaluate(corpus: tuple[Path, ...], model_dir: Path | None, mode: str, cv_folds: int, holdout: float,
              jobs: int, threshold: float | None, params: tuple[str, ...], json_out: Path | None, seed: int,
-             augment: float, augment_threads: bool, quiet: bool) -> None:
+             augment: float, augment_threads: bool, augment_hashed_classes: float, quiet: bool) -> None:
     """Evaluate on a gold corpus: grouped cross-validation beside a hold-out, or a saved model with --model."""
     from classifier import load_model
     from classifier.model import BlockClassifier
@@ -244,12 +260,11 @@ def evaluate(corpus: tuple[Path, ...], model_dir: Path | None, mode: str, cv_fol
     from training.train import DEFAULT_PARAMS, load_examples
 
     parsed = _parse_params(params)
-    if augment_threads and not augment:
-        fail("--augment-threads needs --augment SHARE (the copies the threads go in)", 2)
+    _check_augment_options(augment, augment_threads, augment_hashed_classes)
     try:
         examples = load_examples(corpus, mode, seed, progress=not quiet,
                                  augment=augment if model_dir is None else 0.0,  # a saved model is only scored
-                                 augment_threads=augment_threads)
+                                 augment_threads=augment_threads, augment_hashed_classes=augment_hashed_classes)
         if model_dir is not None:
             loaded = load_model(model_dir).model_for(mode)
             cut = loaded.threshold if threshold is None else threshold

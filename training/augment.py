@@ -39,6 +39,7 @@ from classifier.html_segmenter import BLOCK_TAGS, SKIP_TAGS, segment_html
 
 from .alignment import GoldText, align_labels
 from .comment_widgets import render_thread
+from .hashed_classes import hash_class_names
 from .progress import progress as progress_of
 from .readers import GoldPage
 from .widgets import (CONTAINER_SHAPES, HEADINGS, INLINE_SHAPES, LEAD_SHARE, SIDEBAR_CLASSES, Teaser,
@@ -410,16 +411,19 @@ class Augmented:
     places: list[str]
     language: str
     donors: list[str]  # ids of the pages whose headlines the widgets list
+    hashed_classes: bool = False  # class and id names replaced by hashed ones
 
 
 def augment_html(page: GoldPage, pool: Sequence[Donor], rng: random.Random,
-                 sentences: Sequence[tuple[str, str]] = (), thread_rng: random.Random | None = None
-                 ) -> Augmented | None:
+                 sentences: Sequence[tuple[str, str]] = (), thread_rng: random.Random | None = None,
+                 hashed_classes: float = 0.0, names_rng: random.Random | None = None) -> Augmented | None:
     """The page's HTML with one or two teaser widgets inserted, or None when no copy passes the check.
 
     With ``sentences`` and ``thread_rng``, an article page gets a readers' comment thread
     after its story as well, with probability :data:`THREAD_SHARE` (drawn from
     ``thread_rng`` alone, so the teaser widgets are the same with or without threads).
+    With ``names_rng``, the copy's class and id names are then hashed with probability
+    ``hashed_classes`` (:mod:`training.hashed_classes`; the widgets stay the same).
     """
     markup = page_markup(page)
     if not markup or not page.main_text.strip():
@@ -463,8 +467,21 @@ def augment_html(page: GoldPage, pool: Sequence[Donor], rng: random.Random,
         for marker, _, widget, _ in widgets:
             out = out.replace(marker, widget)
         if check_insertion(blocks, segment_html(out), page.main_text).ok:
-            return Augmented(out, [w[1] for w in widgets], places, lang, [d for w in widgets for d in w[3]])
+            made_copy = Augmented(out, [w[1] for w in widgets], places, lang, [d for w in widgets for d in w[3]])
+            return _with_hashed_names(made_copy, blocks, page, hashed_classes, names_rng)
     return None
+
+
+def _with_hashed_names(made: Augmented, blocks: Sequence[Block], page: GoldPage, share: float,
+                       rng: random.Random | None) -> Augmented:
+    """``made`` with hashed class names, drawn with probability ``share``; as it was when the check fails
+    (a class the segmenter reads as hidden, renamed, would bring a block back)."""
+    if rng is None or rng.random() >= share:
+        return made
+    hashed = hash_class_names(made.html, rng)
+    if not check_insertion(blocks, segment_html(hashed), page.main_text).ok:
+        return made
+    return dataclasses.replace(made, html=hashed, hashed_classes=True)
 
 
 def augmented_id(page_id: str) -> str:
@@ -472,17 +489,19 @@ def augmented_id(page_id: str) -> str:
 
 
 def augment_pages(pages: Sequence[GoldPage], share: float = 0.5, seed: int = 0,
-                  progress: bool = False, threads: bool = False) -> list[GoldPage]:
+                  progress: bool = False, threads: bool = False, hashed_classes: float = 0.0) -> list[GoldPage]:
     """New copies of a seeded ``share`` of the pages (those with HTML and gold text) with teaser widgets
-    (and, on some article pages, a readers' comment thread when ``threads``).
+    (and, on some article pages, a readers' comment thread when ``threads``; in a ``hashed_classes``
+    share of the copies, every class and id name hashed).
 
     Each copy keeps its source's url (so its site, and its cross-validation
     group), gold text, snippets and page type; its id is the source's plus
     ``~aug``. Pages whose copy fails the insertion check are left out. The
     same pages and seed give the same copies.
     """
-    if not 0.0 <= share <= 1.0:
-        raise ValueError(f"augment share must be between 0 and 1, got {share}")
+    for what, value in (("augment share", share), ("hashed-classes share", hashed_classes)):
+        if not 0.0 <= value <= 1.0:
+            raise ValueError(f"{what} must be between 0 and 1, got {value}")
     eligible = [p for p in pages if p.html is not None and p.main_text.strip()]
     count = round(share * len(eligible))
     if not count:
@@ -494,7 +513,8 @@ def augment_pages(pages: Sequence[GoldPage], share: float = 0.5, seed: int = 0,
     for i in progress_of(chosen, desc="adding teaser widgets", unit="page", enabled=progress):
         page = eligible[i]
         made = augment_html(page, pool, random.Random(f"{seed}:{page.id}"), sentences,
-                            random.Random(f"{seed}:{page.id}:thread"))
+                            random.Random(f"{seed}:{page.id}:thread"), hashed_classes,
+                            random.Random(f"{seed}:{page.id}:names"))
         if made is not None:
             out.append(dataclasses.replace(page, id=augmented_id(page.id), html=made.html, site=page.domain,
                                            with_snippets=list(page.with_snippets),

@@ -124,19 +124,22 @@ def render_as_text(blocks: Sequence[Block], style: str = "lines") -> str:
 
 
 def build_examples(pages: Sequence[GoldPage], mode: str = "html", seed: int = 0,
-                   progress: bool = True, augment: float = 0.0, augment_threads: bool = False) -> Examples:
+                   progress: bool = True, augment: float = 0.0, augment_threads: bool = False,
+                   augment_hashed_classes: float = 0.0) -> Examples:
     """Segment and label gold pages for ``mode`` ("html" or "text").
 
     ``augment`` > 0 adds copies of that share of the pages with teaser widgets
     inserted (:func:`training.augment.augment_pages`; ``augment_threads``: some
-    article copies get a readers' comment thread too), after the real pages and
+    article copies get a readers' comment thread too; ``augment_hashed_classes``: that
+    share of the copies get hashed class names), after the real pages and
     flagged ``train_only``: they teach, they are never scored.
     """
     rng = random.Random(seed)
     view_rng = random.Random(seed + 1)  # its own stream: the training renderings do not depend on it
     out = Examples([], [], [], [])
     extract = Examples([], [], [], [])
-    extra = augment_pages(pages, augment, seed, progress, threads=augment_threads) if augment else []
+    extra = augment_pages(pages, augment, seed, progress, threads=augment_threads,
+                          hashed_classes=augment_hashed_classes) if augment else []
     todo = [(page, False) for page in pages] + [(page, True) for page in extra]
     for page, train_only in progress_of(todo, desc=f"segmenting ({mode})", unit="page", enabled=progress):
         if page.html is not None:

@@ -43,21 +43,23 @@ WCXB_CREDIT = ("Trained on WCXB (Web Content eXtraction Benchmark) v1.0 developm
 
 
 def load_examples(sources: Sequence[str | Path], mode: str, seed: int = 0, progress: bool = True,
-                  augment: float = 0.0, augment_threads: bool = False) -> Examples:
+                  augment: float = 0.0, augment_threads: bool = False, augment_hashed_classes: float = 0.0
+                  ) -> Examples:
     """Read every training source (gold folder, JSONL pages, JSONL labelled blocks) into one set.
 
     ``augment``: the share of gold pages that also get a training-only copy with teaser widgets
-    (``augment_threads``: and, on some article copies, a readers' comment thread).
+    (``augment_threads``: and, on some article copies, a readers' comment thread;
+    ``augment_hashed_classes``: the share of copies whose class and id names are hashed).
     """
     merged = Examples([], [], [], [], [])
     for source in sources:
         kind = detect_source_kind(source)
         if kind == "gold-folder":
             part = build_examples(read_gold_folder(source), mode, seed, progress, augment=augment,
-                                  augment_threads=augment_threads)
+                                  augment_threads=augment_threads, augment_hashed_classes=augment_hashed_classes)
         elif kind == "pages":
             part = build_examples(read_pages_jsonl(source), mode, seed, progress, augment=augment,
-                                  augment_threads=augment_threads)
+                                  augment_threads=augment_threads, augment_hashed_classes=augment_hashed_classes)
         else:
             part = labelled_examples(read_labelled_blocks(source), mode)
         before = len(merged.pages)
@@ -97,13 +99,15 @@ def train_model(sources: Sequence[str | Path], output: str | Path, mode: str = "
                 params: dict[str, Any] | None = None, cv_folds: int = 5, threshold: float | None = None,
                 seed: int = 0, name: str | None = None, version: str | None = None,
                 progress: bool = True, command: str | None = None, holdout: float = 0.2,
-                jobs: int = 1, augment: float = 0.0, augment_threads: bool = False) -> dict[str, Any]:
+                jobs: int = 1, augment: float = 0.0, augment_threads: bool = False,
+                augment_hashed_classes: float = 0.0) -> dict[str, Any]:
     """Evaluate (``cv_folds`` grouped folds and a ``holdout`` share of sites, seeded), then fit on
     every page and write one model directory; returns its manifest."""
     if mode not in ("html", "text"):
         raise ValueError(f"mode must be html or text, got {mode!r}")
     started = time.time()
-    examples = load_examples(sources, mode, seed, progress, augment=augment, augment_threads=augment_threads)
+    examples = load_examples(sources, mode, seed, progress, augment=augment, augment_threads=augment_threads,
+                             augment_hashed_classes=augment_hashed_classes)
     settings = {**DEFAULT_PARAMS[mode], **(params or {}), "random_state": seed}
 
     def make_model() -> BlockClassifier:
