@@ -1,6 +1,6 @@
 """Figures of a model on the hand-labelled hard pages (``tests/pages/hard``).
 
-    python bench/hard_pages.py [--model DIR] [--json OUT]
+    python bench/hard_pages.py [--model DIR] [--json OUT] [--hashed-classes]
 
 Every page sits next to ``NAME.labels.json``: the role a reader gives each block
 the shipped segmenter cuts (``story``, ``boilerplate``, ``teaser`` — boilerplate
@@ -14,11 +14,16 @@ long paragraph weighs more than a one-word menu item:
 
 Each page is printed, then each mode's set, pooled over its pages. The same
 functions back ``tests/test_hard_pages.py``, so the figures here are the ones it asserts.
+
+``--hashed-classes`` scores the HTML pages with every class and id name hashed
+(:mod:`training.hashed_classes`, seeded by the page's name), as sites built with
+CSS-in-JS print them: the same blocks, without a class word to lean on.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import random
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +34,7 @@ if str(ROOT) not in sys.path:
 
 from classifier import load_model  # noqa: E402
 from classifier.api import StoryFilter  # noqa: E402
+from training.hashed_classes import hash_class_names  # noqa: E402
 
 HARD = ROOT / "tests" / "pages" / "hard"
 ROLES = ("story", "boilerplate", "teaser", "comment")
@@ -74,9 +80,10 @@ def load_labels(path: Path) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def measure_page(model: StoryFilter, labels_path: Path, threshold: float | None = None) -> PageFigures:
+def measure_page(model: StoryFilter, labels_path: Path, threshold: float | None = None,
+                 hashed_classes: bool = False) -> PageFigures:
     """Score one labelled page and count kept characters per role (cut at the model's
-    threshold, or at ``threshold``).
+    threshold, or at ``threshold``; ``hashed_classes``: an HTML page's class and id names hashed).
 
     Raises :class:`StaleLabels` if the page's blocks differ from the labelled ones, so a
     changed segmenter shows up as stale labels rather than as a model regression.
@@ -84,6 +91,8 @@ def measure_page(model: StoryFilter, labels_path: Path, threshold: float | None 
     labels = load_labels(labels_path)
     page = (labels_path.parent / labels["page"]).read_text(encoding="utf-8")
     mode = labels["mode"]
+    if hashed_classes and mode == "html":
+        page = hash_class_names(page, random.Random(labels["page"]))
     blocks = model.blocks(page, mode)
     rows = labels["blocks"]
     if [b.text for b in blocks] != [row["text"] for row in rows]:
@@ -100,8 +109,9 @@ def measure_page(model: StoryFilter, labels_path: Path, threshold: float | None 
     return figures
 
 
-def measure(model: StoryFilter, mode: str | None = None, threshold: float | None = None) -> list[PageFigures]:
-    return [measure_page(model, path, threshold) for path in label_files(mode)]
+def measure(model: StoryFilter, mode: str | None = None, threshold: float | None = None,
+            hashed_classes: bool = False) -> list[PageFigures]:
+    return [measure_page(model, path, threshold, hashed_classes) for path in label_files(mode)]
 
 
 def pooled(pages: list[PageFigures]) -> dict[str, float | None]:
@@ -115,13 +125,14 @@ def _cell(value: float | None) -> str:
     return "    -" if value is None else f"{value:5.3f}"
 
 
-def report(model: StoryFilter, misses: int = 0, threshold: float | None = None) -> dict:
+def report(model: StoryFilter, misses: int = 0, threshold: float | None = None,
+           hashed_classes: bool = False) -> dict:
     """Print the figures per page and per mode (``threshold``: one cut for both modes instead of
-    each model's own); return them as a dict."""
+    each model's own; ``hashed_classes``: HTML pages without class words); return them as a dict."""
     header = f"{'page':34} {'story':>6} {'teaser':>6} {'boiler':>6} {'comment':>7}"
     out: dict = {"pages": {}, "sets": {}}
     for mode in ("html", "text"):
-        pages = measure(model, mode, threshold)
+        pages = measure(model, mode, threshold, hashed_classes)
         print(f"\n{mode} mode  (story = recall; teaser, boiler, comment = leak)")
         print(header)
         for page in pages:
@@ -146,9 +157,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     parser.add_argument("--threshold", type=float,
                         help="cut every page here instead of at each model's own threshold")
+    parser.add_argument("--hashed-classes", action="store_true",
+                        help="hash every class and id name of the HTML pages first (as CSS-in-JS sites print them)")
     args = parser.parse_args(argv)
     model = load_model(args.model)
-    figures = report(model, args.misses, args.threshold)
+    figures = report(model, args.misses, args.threshold, args.hashed_classes)
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
     return 0

@@ -82,3 +82,19 @@ def test_cli_needs_augment_and_records_the_option(tmp_path, pages_jsonl):
     assert "--augment 0.5 --augment-hashed-classes 0.5" in (out / "MODEL_CARD.md").read_text(encoding="utf-8")
     evaluated = CliRunner().invoke(main, ["eval", str(pages_jsonl), "--augment-hashed-classes", "0.5"])
     assert evaluated.exit_code == 2 and "--augment-hashed-classes needs --augment" in evaluated.output
+
+
+def test_the_hard_pages_keep_their_labelled_blocks_when_hashed():
+    """bench/hard_pages.py --hashed-classes scores the labelled blocks, so hashing must not change one."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+    from hard_pages import label_files, load_labels
+
+    for path in label_files("html"):
+        labels = load_labels(path)
+        page = (path.parent / labels["page"]).read_text(encoding="utf-8")
+        hashed = hash_class_names(page, random.Random(labels["page"]))
+        assert hashed != page
+        assert [b.text for b in segment_html(hashed)] == [row["text"] for row in labels["blocks"]], labels["page"]
