@@ -1,7 +1,7 @@
 """Pages whose class and id names say nothing, as CSS-in-JS sites write them (``css-1q9x7b``).
 
-Many sites build their markup with styled components or CSS modules: every class is
-a hash, so the class words the model reads (``related``, ``story-body``, ``comments``)
+Many sites build their markup with styled components or other CSS-in-JS tools: every
+class is a hash, so the class words the model reads (``related``, ``story-body``, ``comments``)
 are not there and only the text, the tags and the layout tell story from clutter.
 An augmented training copy can be given such names (``storyfilter train --augment
 SHARE --augment-hashed-classes SHARE``): every class and id token of the page is
