@@ -123,6 +123,21 @@ def _train_command(sources: tuple[Path, ...], output: Path, mode: str, cv_folds:
     return " ".join(shlex.quote(w) for w in words)
 
 
+def _augment_options(func):
+    """--augment and the options that act on its copies, shared by train and eval."""
+    func = click.option("--augment-hashed-classes", type=click.FloatRange(0.0, 1.0), default=0.0,
+                        show_default=True, metavar="SHARE",
+                        help="With --augment: this share of the copies get every class and id name hashed, "
+                             "as CSS-in-JS sites print them (docs/training.md).")(func)
+    func = click.option("--augment-threads", is_flag=True,
+                        help="With --augment: some copies of article pages also get a readers' comment thread "
+                             "after the story (drops more comment text, costs forum pages; "
+                             "docs/training.md).")(func)
+    return click.option("--augment", type=click.FloatRange(0.0, 1.0), default=0.0, show_default=True,
+                        metavar="SHARE", help="Also train on copies of this share of the gold pages with teaser "
+                                              "widgets inserted (seeded; never scored).")(func)
+
+
 def _protocol_options(func):
     """--holdout and --jobs, shared by train and eval."""
     func = click.option("--jobs", type=click.IntRange(1, 64), default=1, show_default=True,
@@ -149,15 +164,7 @@ def _protocol_options(func):
               help="Seed of the text renderings, the hold-out sites and the model.")
 @click.option("--param", "params", multiple=True, metavar="KEY=VALUE",
               help="Override a BlockClassifier parameter, e.g. --param C=0.5 (repeatable).")
-@click.option("--augment", type=click.FloatRange(0.0, 1.0), default=0.0, show_default=True, metavar="SHARE",
-              help="Also train on copies of this share of the gold pages with teaser widgets inserted "
-                   "(seeded; never scored).")
-@click.option("--augment-threads", is_flag=True,
-              help="With --augment: some copies of article pages also get a readers' comment thread after "
-                   "the story (drops more comment text, costs forum pages; docs/training.md).")
-@click.option("--augment-hashed-classes", type=click.FloatRange(0.0, 1.0), default=0.0, show_default=True,
-              metavar="SHARE", help="With --augment: this share of the copies get every class and id name "
-                                    "hashed, as CSS-in-JS sites print them (docs/training.md).")
+@_augment_options
 @click.option("--feedback", "feedback_db", default=None, metavar="DB_URL",
               help="Also train on the pages reviewed in this feedback store (SQLAlchemy URL or SQLite file): "
                    "corrections win; the manifest reports before/after on folds grouped by site.")
@@ -239,15 +246,7 @@ def train(sources: tuple[Path, ...], output: Path, mode: str, cv_folds: int, hol
               help="Also write the full report as JSON here.")
 @click.option("--seed", type=int, default=0, show_default=True,
               help="Seed of the text renderings, the hold-out sites and the model.")
-@click.option("--augment", type=click.FloatRange(0.0, 1.0), default=0.0, show_default=True, metavar="SHARE",
-              help="Also train on copies of this share of the gold pages with teaser widgets inserted "
-                   "(seeded; never scored).")
-@click.option("--augment-threads", is_flag=True,
-              help="With --augment: some copies of article pages also get a readers' comment thread after "
-                   "the story (drops more comment text, costs forum pages; docs/training.md).")
-@click.option("--augment-hashed-classes", type=click.FloatRange(0.0, 1.0), default=0.0, show_default=True,
-              metavar="SHARE", help="With --augment: this share of the copies get every class and id name "
-                                    "hashed, as CSS-in-JS sites print them (docs/training.md).")
+@_augment_options
 @click.option("--quiet", is_flag=True, help="No progress bars.")
 def evaluate(corpus: tuple[Path, ...], model_dir: Path | None, mode: str, cv_folds: int, holdout: float,
              jobs: int, threshold: float | None, params: tuple[str, ...], json_out: Path | None, seed: int,

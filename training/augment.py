@@ -467,21 +467,12 @@ def augment_html(page: GoldPage, pool: Sequence[Donor], rng: random.Random,
         for marker, _, widget, _ in widgets:
             out = out.replace(marker, widget)
         if check_insertion(blocks, segment_html(out), page.main_text).ok:
-            made_copy = Augmented(out, [w[1] for w in widgets], places, lang, [d for w in widgets for d in w[3]])
-            return _with_hashed_names(made_copy, blocks, page, hashed_classes, names_rng)
+            # class and id names never decide which blocks a page has, so the checked copy stays valid
+            hashed = names_rng is not None and names_rng.random() < hashed_classes
+            if hashed and names_rng is not None:
+                out = hash_class_names(out, names_rng)
+            return Augmented(out, [w[1] for w in widgets], places, lang, [d for w in widgets for d in w[3]], hashed)
     return None
-
-
-def _with_hashed_names(made: Augmented, blocks: Sequence[Block], page: GoldPage, share: float,
-                       rng: random.Random | None) -> Augmented:
-    """``made`` with hashed class names, drawn with probability ``share``; as it was when the check fails
-    (a class the segmenter reads as hidden, renamed, would bring a block back)."""
-    if rng is None or rng.random() >= share:
-        return made
-    hashed = hash_class_names(made.html, rng)
-    if not check_insertion(blocks, segment_html(hashed), page.main_text).ok:
-        return made
-    return dataclasses.replace(made, html=hashed, hashed_classes=True)
 
 
 def augmented_id(page_id: str) -> str:
