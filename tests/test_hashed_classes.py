@@ -62,6 +62,23 @@ def test_a_share_of_copies_is_hashed_and_their_text_is_unchanged():
     assert all(a.html != b.html for a, b in zip(plain, every))
 
 
+def test_hashed_copies_keep_their_teaser_and_comment_marks():
+    """Hashing hides the class words from the model, not the inserted widgets from the training
+    labels: the teaser blocks of a copy that get a weight in the fits are the same hashed or not."""
+    from training.dataset import build_examples
+
+    pages = gold_pages()
+    plain = build_examples(pages, "html", seed=0, progress=False, augment=1.0, augment_threads=True)
+    hashed = build_examples(pages, "html", seed=0, progress=False, augment=1.0, augment_threads=True,
+                            augment_hashed_classes=1.0)
+    n = len(pages)
+    assert all(p.named_html is not None for p in hashed.sources[n:])
+    assert any(any(mask) for mask in plain.teasers[n:])
+    assert hashed.teasers == plain.teasers
+    assert hashed.comments == plain.comments
+    assert hashed.labels == plain.labels
+
+
 def test_a_share_outside_zero_to_one_is_refused():
     with pytest.raises(ValueError, match="hashed-classes share"):
         augment_pages(gold_pages(), 0.5, hashed_classes=1.5)

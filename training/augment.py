@@ -411,7 +411,12 @@ class Augmented:
     places: list[str]
     language: str
     donors: list[str]  # ids of the pages whose headlines the widgets list
-    hashed_classes: bool = False  # class and id names replaced by hashed ones
+    named_html: str | None = None  # with hashed class and id names: the html as it was before
+
+    @property
+    def hashed_classes(self) -> bool:
+        """True when the class and id names were replaced by hashed ones."""
+        return self.named_html is not None
 
 
 def augment_html(page: GoldPage, pool: Sequence[Donor], rng: random.Random,
@@ -468,10 +473,10 @@ def augment_html(page: GoldPage, pool: Sequence[Donor], rng: random.Random,
             out = out.replace(marker, widget)
         if check_insertion(blocks, segment_html(out), page.main_text).ok:
             # class and id names never decide which blocks a page has, so the checked copy stays valid
-            hashed = names_rng is not None and names_rng.random() < hashed_classes
-            if hashed and names_rng is not None:
-                out = hash_class_names(out, names_rng)
-            return Augmented(out, [w[1] for w in widgets], places, lang, [d for w in widgets for d in w[3]], hashed)
+            named = None
+            if names_rng is not None and names_rng.random() < hashed_classes:
+                named, out = out, hash_class_names(out, names_rng)
+            return Augmented(out, [w[1] for w in widgets], places, lang, [d for w in widgets for d in w[3]], named)
     return None
 
 
@@ -508,6 +513,6 @@ def augment_pages(pages: Sequence[GoldPage], share: float = 0.5, seed: int = 0,
                             random.Random(f"{seed}:{page.id}:names"))
         if made is not None:
             out.append(dataclasses.replace(page, id=augmented_id(page.id), html=made.html, site=page.domain,
-                                           with_snippets=list(page.with_snippets),
+                                           named_html=made.named_html, with_snippets=list(page.with_snippets),
                                            without_snippets=list(page.without_snippets)))
     return out

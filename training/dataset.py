@@ -81,6 +81,16 @@ def page_html_blocks(page: GoldPage) -> list[Block]:
     return segment_html(html or "")
 
 
+def named_blocks(page: GoldPage, blocks: list[Block]) -> list[Block]:
+    """The blocks whose class words mark a page's teaser and comment blocks: its own, or for a
+    copy with hashed names (``GoldPage.named_html``) the same blocks as they were named before,
+    so that hashing hides the names from the model and not the widgets from the labels."""
+    if page.named_html is None:
+        return blocks
+    named = segment_html(page.named_html)
+    return named if [b.text for b in named] == [b.text for b in blocks] else blocks
+
+
 TEXT_STYLES = ("lines", "blank-lines", "structural")
 # What an extractor that already cut most clutter lets through: clutter inside the story
 # span (captions, bylines, inline boxes), some of it near the story, little of the rest.
@@ -145,8 +155,9 @@ def build_examples(pages: Sequence[GoldPage], mode: str = "html", seed: int = 0,
         if page.html is not None:
             blocks = page_html_blocks(page)
             labels = align_labels(blocks, page.main_text)
-            teasers = teaser_mask(blocks, labels)
-            comments = comment_mask(blocks, labels, page.page_type)
+            named = named_blocks(page, blocks)
+            teasers = teaser_mask(named, labels)
+            comments = comment_mask(named, labels, page.page_type)
             if mode == "text":
                 _add_page(extract, page, *extract_view(blocks, labels, teasers, view_rng, comments),
                           train_only=train_only)

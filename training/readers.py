@@ -45,6 +45,9 @@ class GoldPage:
     #: The site when the page is a copy of another (an augmented page): its source's, so that
     #: the copy always falls in its source's fold, also when the page has no URL.
     site: str | None = None
+    #: An augmented copy with hashed class names: its markup before the names were hashed. The
+    #: blocks are the same; their class words are what mark teaser and comment blocks for training.
+    named_html: str | None = None
 
     @property
     def domain(self) -> str:
