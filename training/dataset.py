@@ -84,7 +84,8 @@ def page_html_blocks(page: GoldPage) -> list[Block]:
 def named_blocks(page: GoldPage, blocks: list[Block]) -> list[Block]:
     """The blocks whose class words mark a page's teaser and comment blocks: its own, or for a
     copy with hashed names (``GoldPage.named_html``) the same blocks as they were named before,
-    so that hashing hides the names from the model and not the widgets from the labels."""
+    so that hashing hides the names from the model and not the widgets from the labels. Should
+    the parse round trip of hashing have changed the blocks' texts, the copy's own blocks are used."""
     if page.named_html is None:
         return blocks
     named = segment_html(page.named_html)
