@@ -33,8 +33,19 @@ LOCAL_REGION_NAMES = ("in_local_region", "local_region_log_steps", "local_region
 PAGE_TYPE_INPUTS = ("z", "container_mean", "path_mean", "after_last_strong", "in_region", "topic_similarity")
 PAGE_TYPE_NAMES = (tuple(f"type_{t}" for t in PAGE_TYPES)
                    + tuple(f"type_{t}_x_{name}" for t in PAGE_TYPES for name in PAGE_TYPE_INPUTS))
-CONTEXT_NAMES = BASE_CONTEXT_NAMES + PAGE_TYPE_NAMES
+#: Decays of the running means along the block sequence (about 2, 5 and 20 blocks of memory).
+SEQUENCE_DECAYS = (0.5, 0.8, 0.95)
+#: Used only by models trained with ``sequence_context=True``: running means of the stage-1
+#: logit and of "short block" over the blocks before and after each block, so the linear stage
+#: sees runs (a row of short lines after the story's last strong paragraph) without a window.
+SEQUENCE_NAMES = tuple(f"{what}_{side}{int(decay * 100)}" for what in ("z", "short") for side in ("before", "after")
+                       for decay in SEQUENCE_DECAYS)
+CONTEXT_NAMES = BASE_CONTEXT_NAMES + PAGE_TYPE_NAMES + SEQUENCE_NAMES
 _N_BASE = len(BASE_CONTEXT_NAMES)
+_N_TYPED = _N_BASE + len(PAGE_TYPE_NAMES)
+#: A block is short below this many characters (a headline, a label, a menu item).
+SHORT_CHARS = 80
+_EMA_TAIL = 1e-3
 _TYPE_INPUTS = np.array([BASE_CONTEXT_NAMES.index(name) for name in PAGE_TYPE_INPUTS])
 
 
@@ -45,6 +56,33 @@ def _window_mean(values: np.ndarray, radius: int) -> np.ndarray:
     lo = np.maximum(idx - radius, 0)
     hi = np.minimum(idx + radius + 1, n)
     return (padded[hi] - padded[lo]) / (hi - lo)
+
+
+def running_means(values: np.ndarray, decay: float, pad: float) -> tuple[np.ndarray, np.ndarray]:
+    """Exponentially decaying means of ``values`` over the blocks strictly before and strictly
+    after each block (``pad`` beyond the page's ends), truncated where the weight falls below
+    one in a thousand so it is a fixed convolution."""
+    n = len(values)
+    length = max(1, int(np.ceil(np.log(_EMA_TAIL) / np.log(decay))))
+    kernel = (1.0 - decay) * decay ** np.arange(length)
+    kernel[-1] += decay ** length  # the rest of the weight goes to the last term, so weights sum to 1
+    padded = np.concatenate((np.full(length, pad), values, np.full(length, pad)))
+    # before[i] = sum_k kernel[k] * values[i - 1 - k]; after[i] = sum_k kernel[k] * values[i + 1 + k]
+    full = np.convolve(padded, kernel)  # full[j] = sum_k kernel[k] * padded[j - k]
+    before = full[length - 1:length - 1 + n]
+    rev = np.convolve(padded[::-1], kernel)[length - 1:length - 1 + n]
+    return before, rev[::-1]
+
+
+def sequence_features(blocks: Sequence[Block], z: np.ndarray, pad: float = -4.0) -> np.ndarray:
+    """The :data:`SEQUENCE_NAMES` columns of a page whose clipped stage-1 logits are ``z``."""
+    short = np.fromiter((len(b.text) < SHORT_CHARS for b in blocks), dtype=np.float64, count=len(blocks))
+    cols = []
+    for values, edge in ((z, pad), (short, 0.0)):
+        befores, afters = zip(*(running_means(values, decay, edge) for decay in SEQUENCE_DECAYS))
+        cols.extend(befores)
+        cols.extend(afters)
+    return np.column_stack(cols)
 
 
 def container_ids(blocks: Sequence[Block]) -> np.ndarray:
@@ -58,7 +96,7 @@ def container_ids(blocks: Sequence[Block]) -> np.ndarray:
 def context_features(blocks: Sequence[Block], z: np.ndarray, ids: np.ndarray | None = None,
                      groups: np.ndarray | None = None, governing: np.ndarray | None = None,
                      similarity: np.ndarray | None = None, page_type: np.ndarray | None = None,
-                     local_region: bool = False) -> np.ndarray:
+                     local_region: bool = False, sequence: bool = False) -> np.ndarray:
     """One row per block: first-stage logits of the block and its context.
 
     ``ids`` are the blocks' :func:`container_ids`, ``groups`` their path groups,
@@ -66,7 +104,8 @@ def context_features(blocks: Sequence[Block], z: np.ndarray, ids: np.ndarray | N
     ``similarity`` their topic similarity (see :mod:`classifier.region`; zeros when not given)
     and ``page_type`` the page's probability of each of ``PAGE_TYPES`` (the page-type
     columns stay zero when not given). The local-region columns are worked out only with
-    ``local_region=True``, for a model that reads them (``BlockClassifier(local_region=True)``).
+    ``local_region=True``, for a model that reads them (``BlockClassifier(local_region=True)``),
+    the sequence columns only with ``sequence=True`` (``BlockClassifier(sequence_context=True)``).
     """
     n = len(blocks)
     out = np.zeros((n, len(CONTEXT_NAMES)), dtype=np.float64)
@@ -123,5 +162,7 @@ def context_features(blocks: Sequence[Block], z: np.ndarray, ids: np.ndarray | N
         k = len(PAGE_TYPES)
         out[:, _N_BASE:_N_BASE + k] = page_type
         products = out[:, _TYPE_INPUTS][:, None, :] * np.asarray(page_type, dtype=np.float64)[None, :, None]
-        out[:, _N_BASE + k:] = products.reshape(n, -1)
+        out[:, _N_BASE + k:_N_TYPED] = products.reshape(n, -1)
+    if sequence:
+        out[:, _N_TYPED:] = sequence_features(blocks, z, pad)
     return out

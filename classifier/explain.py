@@ -25,7 +25,6 @@ from typing import Literal
 import numpy as np
 
 from .blocks import Block
-from .context import container_ids, context_features
 from .dom_chars import distinct_char_docs
 from .features import SHAPE_NAMES
 from .scorer import BlockScorer
@@ -190,10 +189,7 @@ def explain_page(model: BlockScorer, blocks: Sequence[Block]) -> list[BlockExpla
     if model.second_stage:
         fact = facts[0]
         _, similarity = model._stage1_logits([blocks], tokens, facts, with_similarity=True)
-        ctx = model._context_columns(context_features(blocks, z, fact.containers, fact.groups, fact.governing,
-                                                      similarity[0], model._page_types([blocks], facts)[0],
-                                                      model._reads_local_region()))
-        final = model._stage2_logits((ctx - model.context_scaler_.mean_) / model.context_scaler_.scale_)
+        final = model._stage2_logits_of(blocks, z, fact, similarity[0], model._page_types([blocks], facts)[0])
     return [BlockExplanation(index=b.index, intercept=intercept, stage1_logit=float(z[i]),
                              final_logit=float(final[i]),
                              terms=tuple(sorted(per_block[i], key=lambda t: -t.contribution)))

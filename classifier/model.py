@@ -23,7 +23,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
 from sklearn.preprocessing import StandardScaler
 
-from .context import BASE_CONTEXT_NAMES, CONTEXT_NAMES, LOCAL_REGION_NAMES, context_features
+from .context import CONTEXT_NAMES, LOCAL_REGION_NAMES, PAGE_TYPE_NAMES, SEQUENCE_NAMES, context_features
 from .dom_chars import distinct_char_docs
 from .features import SHAPE_NAMES
 from .page_type import PAGE_TYPES, PageTypeModel, page_type_matrix
@@ -48,7 +48,7 @@ class BlockClassifier(BlockScorer, ClassifierMixin, BaseEstimator):
                  text_min_sites: int = 1, dom_min_sites: int = 1, page_weight_power: float = 0.0,
                  dom_char_weight: float = 0.0, dom_char_max_features: int = 50_000,
                  teaser_weight: float = 1.0, local_region: bool = False, drop_features: str = "",
-                 page_type_trees: int = 0) -> None:
+                 page_type_trees: int = 0, sequence_context: bool = False) -> None:
         self.use_dom = use_dom
         self.text_ngram_max = text_ngram_max
         self.text_max_features = text_max_features
@@ -80,6 +80,7 @@ class BlockClassifier(BlockScorer, ClassifierMixin, BaseEstimator):
         self.local_region = local_region
         self.drop_features = drop_features
         self.page_type_trees = page_type_trees
+        self.sequence_context = sequence_context
 
     # ----- features -------------------------------------------------------------------------
     def _stage1_matrix(self, pages: Sequence[Page], tokens: BlockTokens,
@@ -211,13 +212,15 @@ class BlockClassifier(BlockScorer, ClassifierMixin, BaseEstimator):
             facts = self._facts(pages)
             kinds = self._fit_page_types(pages, page_types, groups, facts)
             ctx = np.vstack([context_features(p, z, f.containers, f.groups, f.governing, sim, kind,
-                                              self.local_region)
+                                              self.local_region, self.sequence_context)
                              for p, z, f, sim, kind in zip(pages, oof, facts, similarity, kinds)])
-            # left out of the context stage: the local-region columns unless local_region is
-            # on, those drop_features names, and the page-type ones when there is no page-type model
+            # left out of the context stage: the local-region and sequence columns unless asked
+            # for, those drop_features names, and the page-type ones when there is no page-type model
             left_out = (set(LOCAL_REGION_NAMES) if not self.local_region else set()) | self._dropped_features()
+            if not self.sequence_context:
+                left_out |= set(SEQUENCE_NAMES)
             if not kinds or kinds[0] is None:
-                left_out |= set(CONTEXT_NAMES) - set(BASE_CONTEXT_NAMES)
+                left_out |= set(PAGE_TYPE_NAMES)
             if left_out:
                 self.context_columns_ = np.array([i for i, name in enumerate(CONTEXT_NAMES)
                                                   if name not in left_out], dtype=np.int64)

@@ -205,6 +205,10 @@ class BlockScorer:
         existed do not have the parameter)."""
         return bool(getattr(self, "local_region", False))
 
+    def _reads_sequence(self) -> bool:
+        """Whether the context stage reads the sequence columns (older models do not)."""
+        return bool(getattr(self, "sequence_context", False))
+
     def _context_columns(self, ctx: np.ndarray) -> np.ndarray:
         """The context features this model was trained with (older models use fewer)."""
         columns = getattr(self, "context_columns_", None)
@@ -265,9 +269,15 @@ class BlockScorer:
     def _stage2(self, page: Page, z: np.ndarray, fact: PageFacts, similarity: np.ndarray,
                 page_type: np.ndarray | None = None) -> np.ndarray:
         """P(story) of a page's blocks from their stage-1 logits and their context."""
+        return sigmoid(self._stage2_logits_of(page, z, fact, similarity, page_type))
+
+    def _stage2_logits_of(self, page: Page, z: np.ndarray, fact: PageFacts, similarity: np.ndarray,
+                          page_type: np.ndarray | None) -> np.ndarray:
+        """Final logits of a page's blocks: the context columns this model reads, scaled, through stage 2."""
         ctx = self._context_columns(context_features(page, z, fact.containers, fact.groups, fact.governing,
-                                                     similarity, page_type, self._reads_local_region()))
-        return sigmoid(self._stage2_logits((ctx - self.context_scaler_.mean_) / self.context_scaler_.scale_))
+                                                     similarity, page_type, self._reads_local_region(),
+                                                     self._reads_sequence()))
+        return self._stage2_logits((ctx - self.context_scaler_.mean_) / self.context_scaler_.scale_)
 
     def _stage2_logits(self, scaled_context: np.ndarray) -> np.ndarray:
         """Final logits from the scaled context features: the linear context model's, or the

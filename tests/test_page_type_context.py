@@ -10,7 +10,7 @@ import pytest
 
 from classifier import load_model
 from classifier.context import (BASE_CONTEXT_NAMES, CONTEXT_NAMES, LOCAL_REGION_NAMES, PAGE_TYPE_INPUTS,
-                                context_features)
+                                SEQUENCE_NAMES, context_features)
 from classifier.model import BlockClassifier, classifier_to_state
 from classifier.page_type import PAGE_TYPES, PageTypeModel
 from classifier.scorer import BlockScorer
@@ -60,8 +60,10 @@ def test_a_model_with_page_types_reads_them_and_one_without_does_not(examples, t
     assert isinstance(typed_model.page_type_model_, PageTypeModel)
     assert set(typed_model.page_type_model_.types_) == {"article", "listing"}
     _, config = classifier_to_state(typed_model)
-    # every context column but the local-region ones, which only local_region=True reads
-    assert config["context_names"] == [n for n in CONTEXT_NAMES if n not in LOCAL_REGION_NAMES]
+    # every context column but the local-region and sequence ones, which only local_region=True
+    # and sequence_context=True read
+    assert config["context_names"] == [n for n in CONTEXT_NAMES
+                                       if n not in LOCAL_REGION_NAMES and n not in SEQUENCE_NAMES]
     assert config["page_type"]["types"] == ["article", "listing"]
     # the type columns earn weights (the toy types are the sites' halves, so they say something)
     type_columns = [i for i, name in enumerate(config["context_names"]) if name.startswith("type_")]
