@@ -5,10 +5,11 @@ import math
 import re
 
 import numpy as np
+import pytest
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from classifier.blocks import Block
-from classifier.context import CONTEXT_NAMES, context_features
+from classifier.context import CONTEXT_NAMES, SEQUENCE_DECAYS, SEQUENCE_NAMES, context_features, running_means
 from classifier.features import SHAPE_NAMES, TokenTfidf, shape_features, word_tokens
 from classifier.text_segmenter import segment_text
 
@@ -64,6 +65,46 @@ def test_context_features_see_neighbours_and_containers():
     assert ctx[1, col["z_prev1"]] == 3.0 and ctx[1, col["z_next1"]] == -1.0
     assert ctx[0, col["container_mean"]] == 2.5 and ctx[4, col["container_max"]] == -1.0
     assert context_features([], np.zeros(0)).shape == (0, len(CONTEXT_NAMES))
+
+
+def _running_means_by_loop(values: list[float], decay: float, pad: float) -> tuple[list[float], list[float]]:
+    """The untruncated definition: a decaying mean over all blocks before (after), the page's
+    edge continuing as ``pad`` for ever."""
+    def one_side(seq: list[float]) -> list[float]:
+        out, state = [], pad
+        for v in seq:
+            out.append(state)
+            state = decay * state + (1 - decay) * v
+        return out
+    return one_side(values), one_side(values[::-1])[::-1]
+
+
+@pytest.mark.parametrize("decay", SEQUENCE_DECAYS)
+def test_running_means_match_the_recurrence_they_stand_for(decay):
+    rng = np.random.default_rng(7)
+    for n in (1, 3, 40, 300):
+        values = rng.normal(0, 3, n)
+        before, after = running_means(values, decay, pad=-4.0)
+        want_before, want_after = _running_means_by_loop(list(values), decay, -4.0)
+        # the convolution stops where the weights fall below 1e-3 of the total
+        assert np.allclose(before, want_before, atol=0.05) and np.allclose(after, want_after, atol=0.05)
+
+
+def test_sequence_columns_see_a_run_of_short_blocks_after_the_story():
+    texts = ["A long story paragraph " * 6] * 6 + ["Short headline"] * 6
+    blocks = [Block(index=i, text=t, kind="paragraph") for i, t in enumerate(texts)]
+    z = np.array([4.0] * 6 + [-1.0] * 6)
+    col = {name: i for i, name in enumerate(CONTEXT_NAMES)}
+    plain = context_features(blocks, z)
+    assert not plain[:, [col[n] for n in SEQUENCE_NAMES]].any()  # only computed when asked for
+    ctx = context_features(blocks, z, sequence=True)
+    assert np.array_equal(ctx[:, :col[SEQUENCE_NAMES[0]]], plain[:, :col[SEQUENCE_NAMES[0]]])
+    # the last story paragraph has story before it and short lines after it
+    assert ctx[5, col["z_before50"]] > 3.0 and ctx[5, col["short_after50"]] > 0.9
+    # a longer memory reaches past the page's edge (the logit pad, no short blocks)
+    assert ctx[5, col["z_before95"]] < ctx[5, col["z_before80"]] < ctx[5, col["z_before50"]]
+    assert ctx[6, col["z_before50"]] > 3.0 and ctx[6, col["short_before50"]] < 0.1
+    assert ctx[11, col["z_after95"]] == -4.0 and ctx[11, col["short_after95"]] == 0.0
 
 
 def test_model_saved_with_fewer_shape_features_still_loads_and_scores(trained_model_dir):

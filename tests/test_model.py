@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from sklearn.base import clone
 
-from classifier.context import LOCAL_REGION_NAMES
+from classifier.context import LOCAL_REGION_NAMES, SEQUENCE_NAMES
 from classifier.features import SHAPE_NAMES
 from classifier.model import BlockClassifier, classifier_from_state, classifier_to_state
 from training.dataset import build_examples
@@ -202,18 +202,21 @@ def test_page_weight_power_changes_the_fit(split, trees):
     assert np.all((proba >= 0) & (proba <= 1)) and not np.allclose(proba, plain.predict_proba(test_pages)[:, 1])
 
 
-def test_local_region_columns_only_when_asked_and_scores_survive_saving(split):
-    """``local_region=True`` adds the three local-region context columns; the saved model reads
-    them back and scores as the fitted one does. Without it the columns are left out."""
+@pytest.mark.parametrize("param, names", [("local_region", LOCAL_REGION_NAMES),
+                                           ("sequence_context", SEQUENCE_NAMES)])
+def test_optional_context_columns_only_when_asked_and_scores_survive_saving(split, param, names):
+    """``local_region=True`` adds the three local-region context columns, ``sequence_context=True``
+    the running means along the page; the saved model reads them back and scores as the fitted
+    one does. Without the option the columns are left out."""
     pages, labels, groups, test_pages, _ = split
-    local = BlockClassifier(random_state=0, local_region=True).fit(pages, labels, groups=groups)
-    arrays, config = classifier_to_state(local)
-    assert set(LOCAL_REGION_NAMES) <= set(config["context_names"])
+    extended = BlockClassifier(random_state=0, **{param: True}).fit(pages, labels, groups=groups)
+    arrays, config = classifier_to_state(extended)
+    assert set(names) <= set(config["context_names"])
     again = classifier_from_state(arrays, config)
-    np.testing.assert_allclose(again.predict_proba(test_pages), local.predict_proba(test_pages), atol=1e-12)
+    np.testing.assert_allclose(again.predict_proba(test_pages), extended.predict_proba(test_pages), atol=1e-12)
     plain = BlockClassifier(random_state=0).fit(pages, labels, groups=groups)
-    assert not set(LOCAL_REGION_NAMES) & set(classifier_to_state(plain)[1]["context_names"])
-    assert not np.allclose(plain.predict_proba(test_pages), local.predict_proba(test_pages))
+    assert not set(names) & set(classifier_to_state(plain)[1]["context_names"])
+    assert not np.allclose(plain.predict_proba(test_pages), extended.predict_proba(test_pages))
 
 
 def test_drop_features_leaves_the_named_columns_out_of_both_stages(split):
