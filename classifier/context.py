@@ -74,9 +74,10 @@ def running_means(values: np.ndarray, decay: float, pad: float) -> tuple[np.ndar
     return before, rev[::-1]
 
 
-def sequence_features(blocks: Sequence[Block], z: np.ndarray, pad: float = -4.0) -> np.ndarray:
-    """The :data:`SEQUENCE_NAMES` columns of a page whose clipped stage-1 logits are ``z``."""
-    short = np.fromiter((len(b.text) < SHORT_CHARS for b in blocks), dtype=np.float64, count=len(blocks))
+def sequence_features(z: np.ndarray, chars: np.ndarray, pad: float = -4.0) -> np.ndarray:
+    """The :data:`SEQUENCE_NAMES` columns of a page whose clipped stage-1 logits are ``z`` and
+    whose blocks hold ``chars`` characters."""
+    short = (chars < SHORT_CHARS).astype(np.float64)
     cols = []
     for values, edge in ((z, pad), (short, 0.0)):
         befores, afters = zip(*(running_means(values, decay, edge) for decay in SEQUENCE_DECAYS))
@@ -164,5 +165,5 @@ def context_features(blocks: Sequence[Block], z: np.ndarray, ids: np.ndarray | N
         products = out[:, _TYPE_INPUTS][:, None, :] * np.asarray(page_type, dtype=np.float64)[None, :, None]
         out[:, _N_BASE + k:_N_TYPED] = products.reshape(n, -1)
     if sequence:
-        out[:, _N_TYPED:] = sequence_features(blocks, z, pad)
+        out[:, _N_TYPED:] = sequence_features(z, chars, pad)
     return out
