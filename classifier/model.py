@@ -27,7 +27,7 @@ from .context import CONTEXT_NAMES, LOCAL_REGION_NAMES, PAGE_TYPE_NAMES, SEQUENC
 from .dom_chars import distinct_char_docs
 from .features import SHAPE_NAMES
 from .page_type import PAGE_TYPES, PageTypeModel, page_type_matrix
-from .scorer import PAGE_TYPE_PREFIX, TREES_PREFIX, BlockScorer, Page, PageFacts, batch_governing, sigmoid
+from .scorer import PAGE_TYPE_PREFIX, RECURRENT_PREFIX, TREES_PREFIX, BlockScorer, Page, PageFacts, batch_governing, sigmoid
 from .trees import trees_from_boosting
 from .tfidf import TokenTfidf
 from .tokens import BlockTokens
@@ -48,7 +48,8 @@ class BlockClassifier(BlockScorer, ClassifierMixin, BaseEstimator):
                  text_min_sites: int = 1, dom_min_sites: int = 1, page_weight_power: float = 0.0,
                  dom_char_weight: float = 0.0, dom_char_max_features: int = 50_000,
                  teaser_weight: float = 1.0, local_region: bool = False, drop_features: str = "",
-                 page_type_trees: int = 0, sequence_context: bool = False) -> None:
+                 page_type_trees: int = 0, sequence_context: bool = False, stage2_gru: int = 0,
+                 stage2_gru_epochs: int = 12) -> None:
         self.use_dom = use_dom
         self.text_ngram_max = text_ngram_max
         self.text_max_features = text_max_features
@@ -81,6 +82,8 @@ class BlockClassifier(BlockScorer, ClassifierMixin, BaseEstimator):
         self.drop_features = drop_features
         self.page_type_trees = page_type_trees
         self.sequence_context = sequence_context
+        self.stage2_gru = stage2_gru
+        self.stage2_gru_epochs = stage2_gru_epochs
 
     # ----- features -------------------------------------------------------------------------
     def _stage1_matrix(self, pages: Sequence[Page], tokens: BlockTokens,
@@ -191,6 +194,9 @@ class BlockClassifier(BlockScorer, ClassifierMixin, BaseEstimator):
             raise ValueError("X and y must hold the same pages with one label per block")
         if not self.teaser_weight > 0:
             raise ValueError(f"teaser_weight must be positive, got {self.teaser_weight!r}")
+        if self.stage2_gru < 0 or self.stage2_gru_epochs < 1 or (self.stage2_gru and self.stage2_trees):
+            raise ValueError("stage2_gru takes a number of units (0: none) and at least one epoch, "
+                             "and cannot be combined with stage2_trees")
         self._dropped_features()  # an unknown name fails here, before any fitting
         if teasers is not None and (len(teasers) != len(pages) or any(len(p) != len(t)
                                                                       for p, t in zip(pages, teasers))):
@@ -235,11 +241,14 @@ class BlockClassifier(BlockScorer, ClassifierMixin, BaseEstimator):
             # P(story) of the training pages from out-of-fold stage-1 logits: scores of pages
             # no stage-1 model saw, for picking a threshold inside the training folds (nested).
             bounds = np.cumsum([0] + [len(p) for p in pages])
+            self.__dict__.pop("stage2_gru_", None)
             if self.stage2_trees:
                 inner = sigmoid(self._fit_trees(scaled, flat_y, groups, bounds, weights))
             else:
                 self.__dict__.pop("stage2_trees_", None)
                 inner = sigmoid(scaled @ self.stage2_coef_ + self.stage2_intercept_)
+            if self.stage2_gru:
+                inner = sigmoid(self._fit_recurrent(scaled, flat_y, bounds, weights))
             self.inner_scores_ = [inner[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
         self.n_features_in_ = len(self.stage1_coef_)
         return self
@@ -300,6 +309,23 @@ class BlockClassifier(BlockScorer, ClassifierMixin, BaseEstimator):
             fitted = self._boosting().fit(features[train], y[train], sample_weight=fold_weights)
             out[test] = trees_from_boosting(fitted).decision(features[test])
         return out
+
+    def _fit_recurrent(self, scaled: np.ndarray, y: np.ndarray, bounds: np.ndarray,
+                       weights: np.ndarray | None = None) -> np.ndarray:
+        """Fit the sequence stage over each page's scaled context rows and linear context logit;
+        return the training blocks' logits from it. Unlike the trees' (refitted on inner
+        folds), these are in-sample, as the linear stage's are: the network is small beside
+        the blocks it learns from, and each fit costs minutes."""
+        from .recurrent_fit import fit_recurrent  # PyTorch: training only
+
+        features = np.column_stack([scaled, scaled @ self.stage2_coef_ + self.stage2_intercept_])
+        w = np.ones(len(y)) if weights is None else np.asarray(weights, dtype=np.float64)
+        spans = list(zip(bounds[:-1], bounds[1:]))
+        rows = [features[a:b] for a, b in spans]
+        self.stage2_gru_ = fit_recurrent(rows, [y[a:b].astype(np.float64) for a, b in spans],
+                                         [w[a:b] for a, b in spans], hidden=self.stage2_gru,
+                                         epochs=self.stage2_gru_epochs, seed=self.random_state)
+        return np.concatenate([self.stage2_gru_.decision(r) for r in rows])
 
     def _out_of_fold_logits(self, pages, tokens, labels, groups,
                             teasers: Sequence[Sequence[bool]] | None = None
@@ -370,6 +396,8 @@ def classifier_to_state(model: BlockClassifier) -> tuple[dict[str, np.ndarray], 
                        "stage2_coef": model.stage2_coef_, "stage2_intercept": np.array([model.stage2_intercept_])})
         if model.stage2_trees:
             arrays.update(model.stage2_trees_.to_arrays(TREES_PREFIX))
+        if getattr(model, "stage2_gru", 0):
+            arrays.update(model.stage2_gru_.to_arrays(RECURRENT_PREFIX))
         page_type_model = getattr(model, "page_type_model_", None)
         if page_type_model is not None:
             page_arrays, config["page_type"] = page_type_model.to_state()

@@ -22,6 +22,7 @@ from .headings import governing_headings
 from .page_type import PageTypeModel, page_type_matrix
 from .region import path_groups, topic_similarity
 from .tokens import BlockTokens, tokenize_blocks
+from .recurrent import RecurrentStage
 from .trees import TreeEnsemble
 from .vocabulary import TfidfLookup
 
@@ -34,11 +35,13 @@ TREES_PREFIX = "stage2_trees_"
 #: :meth:`~classifier.page_type.PageTypeModel.to_state`: ``mean``, ``scale``, ``intercept`` and
 #: ``coef`` or its trees).
 PAGE_TYPE_PREFIX = "page_type_"
+#: Where a model file keeps the context stage's sequence network (see :mod:`classifier.recurrent`).
+RECURRENT_PREFIX = "stage2_gru_"
 
 SCORING_DEFAULTS: dict[str, Any] = {
     "use_dom": True, "text_ngram_max": 2, "max_tokens": 120, "text_weight": 1.0, "dom_weight": 1.0,
     "second_stage": True, "heading_tfidf": False, "heading_weight": 1.0, "stage2_trees": 0,
-    "dom_char_weight": 0.0,
+    "dom_char_weight": 0.0, "stage2_gru": 0,
 }
 
 
@@ -149,6 +152,8 @@ class BlockScorer:
                 raise ValueError("second-stage weights do not match the context features")
             if model.stage2_trees:
                 model.stage2_trees_ = TreeEnsemble.from_arrays(arrays, TREES_PREFIX, len(context_names) + 1)
+            if model.stage2_gru:
+                model.stage2_gru_ = RecurrentStage.from_arrays(arrays, RECURRENT_PREFIX, len(context_names) + 1)
         if set(context_names) & set(PAGE_TYPE_NAMES):
             if not model.second_stage or not isinstance(config.get("page_type"), dict):
                 raise ValueError("the context stage reads the page type but the model has no page-type model")
@@ -280,13 +285,16 @@ class BlockScorer:
         return self._stage2_logits((ctx - self.context_scaler_.mean_) / self.context_scaler_.scale_)
 
     def _stage2_logits(self, scaled_context: np.ndarray) -> np.ndarray:
-        """Final logits from the scaled context features: the linear context model's, or the
-        boosted trees' over the same features and that linear logit (when the model has trees)."""
+        """Final logits of one page's blocks from their scaled context features: the linear
+        context model's, or those of the boosted trees or the sequence network over the same
+        features and that linear logit (when the model has one)."""
         linear = scaled_context @ self.stage2_coef_ + self.stage2_intercept_
         trees = getattr(self, "stage2_trees_", None)
-        if trees is None:
+        recurrent = getattr(self, "stage2_gru_", None)
+        if trees is None and recurrent is None:
             return linear
-        return trees.decision(np.column_stack([scaled_context, linear]))
+        features = np.column_stack([scaled_context, linear])
+        return trees.decision(features) if trees is not None else recurrent.decision(features)
 
     # ----- scores ---------------------------------------------------------------------------
     def page_scores(self, X: Sequence[Page]) -> list[np.ndarray]:

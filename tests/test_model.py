@@ -219,6 +219,27 @@ def test_optional_context_columns_only_when_asked_and_scores_survive_saving(spli
     assert not np.allclose(plain.predict_proba(test_pages), extended.predict_proba(test_pages))
 
 
+def test_sequence_stage_scores_pages_and_survives_saving(split):
+    """``stage2_gru=N`` puts a bidirectional GRU of N units over each page's context rows: its
+    scores differ from the linear stage's, a page's scores do not depend on the pages scored
+    with it, and the saved model (plain arrays, numpy only) scores as the fitted one does."""
+    pages, labels, groups, test_pages, _ = split
+    recurrent = BlockClassifier(random_state=0, stage2_gru=8, stage2_gru_epochs=2).fit(pages, labels, groups=groups)
+    plain = BlockClassifier(random_state=0).fit(pages, labels, groups=groups)
+    proba = recurrent.predict_proba(test_pages)[:, 1]
+    assert np.all((proba >= 0) & (proba <= 1))
+    assert not np.allclose(proba, plain.predict_proba(test_pages)[:, 1])
+    assert len(recurrent.inner_scores_) == len(pages)
+    np.testing.assert_allclose(recurrent.page_scores([test_pages[1]])[0],
+                               recurrent.page_scores([test_pages[0], test_pages[1]])[1], atol=1e-12)
+    arrays, config = classifier_to_state(recurrent)
+    assert any(name.startswith("stage2_gru_") for name in arrays)
+    again = classifier_from_state(arrays, config)
+    np.testing.assert_allclose(again.predict_proba(test_pages), recurrent.predict_proba(test_pages), atol=1e-12)
+    with pytest.raises(ValueError, match="stage2_gru"):
+        BlockClassifier(stage2_gru=8, stage2_trees=5).fit(pages, labels, groups=groups)
+
+
 def test_drop_features_leaves_the_named_columns_out_of_both_stages(split):
     """``drop_features`` (comma-separated names) trains without those shape and context
     features; the saved model records and reads the rest. Unknown names are an error."""
