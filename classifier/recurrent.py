@@ -100,7 +100,7 @@ class RecurrentStage(NamedTuple):
             expected.update({f"{side}_input": (3 * H, E), f"{side}_hidden": (3 * H, H),
                              f"{side}_input_bias": (3 * H,), f"{side}_hidden_bias": (3 * H,)})
         if E < 1 or H < 1 or any(getattr(stage, name).shape != shape for name, shape in expected.items()):
-            raise ValueError("the model's sequence-stage arrays do not fit together")
+            raise ValueError("the model's sequence stage has arrays that do not fit together")
         if not all(np.isfinite(part).all() for part in parts):
             raise ValueError("the model's sequence stage holds NaN or infinite values")
         return stage

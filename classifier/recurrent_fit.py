@@ -65,8 +65,10 @@ def fit_network(pages: Sequence[np.ndarray], labels: Sequence[np.ndarray], weigh
                 hidden: int = 32, epochs: int = 12, learning_rate: float = 0.003, seed: int | None = 0):
     """The fitted PyTorch network (in float64) behind :func:`fit_recurrent`."""
     torch = _torch()
-    if not pages:
-        raise ValueError("the sequence stage needs at least one page")
+    kept = [i for i, page in enumerate(pages) if len(page)]  # a page without blocks teaches nothing
+    if not kept:
+        raise ValueError("the sequence stage needs at least one page with blocks")
+    pages, labels, weights = ([values[i] for i in kept] for values in (pages, labels, weights))
     n_columns = pages[0].shape[1]
     rng = np.random.default_rng(seed)
     lengths = np.array([len(p) for p in pages])

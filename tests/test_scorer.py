@@ -147,7 +147,7 @@ def test_shipped_html_model_numpy_scorer_equals_the_estimator_on_wcxb_pages():
 
 # ----- nothing of scikit-learn or scipy on the scoring paths -----------------------------------------
 
-NO_SKLEARN = ("\nheavy = sorted(m for m in sys.modules if m.split('.')[0] in ('sklearn', 'scipy'))"
+NO_SKLEARN = ("\nheavy = sorted(m for m in sys.modules if m.split('.')[0] in ('sklearn', 'scipy', 'torch'))"
               "\nassert not heavy, heavy\nprint('clean')")
 
 
@@ -163,6 +163,31 @@ def test_storyfilter_extract_imports_neither_sklearn_nor_scipy(tmp_path):
     run_clean("from serving.cli import main\n"
               f"main(['extract', {str(page)!r}, '--format', 'json'], standalone_mode=False)\n"
               f"main(['extract', {str(page)!r}, '--mode', 'text'], standalone_mode=False)")
+
+
+def test_a_model_with_a_sequence_stage_scores_with_numpy_only(pages_jsonl, tmp_path):
+    """A text model trained with ``stage2_gru`` saves as arrays; loaded in a fresh process it
+    scores as the estimator does without importing PyTorch, scikit-learn or scipy."""
+    require("torch", "sequence")
+    from training.train import train_model
+
+    target = tmp_path / "text"
+    train_model([pages_jsonl], target, mode="text", params={"stage2_gru": 4, "stage2_gru_epochs": 1}, cv_folds=2,
+                seed=0, progress=False, holdout=0.0, name="gru-text", version="0.0-test")
+    page = "\n".join(["The harbour wall is rebuilt after the winter storms",
+                      "Work on the old harbour wall finished on Friday, three months after the storms of January.",
+                      "The harbour board said the new wall stands half a metre higher than the old one.",
+                      "Recommended for you", "Ten ferries you have to see", "Why the tide is late"])
+    arrays, config, _ = load_model_dir(target)
+    estimator = classifier_from_state(arrays, config)
+    assert estimator.stage2_gru == 4 and estimator.stage2_gru_ is not None
+    loaded = load_model(target)
+    blocks = loaded.blocks(page, "text")
+    expected = estimator.page_scores([blocks])[0]
+    np.testing.assert_allclose(loaded.model_for("text").classifier.page_scores([blocks])[0], expected, atol=1e-12)
+    run_clean(f"from classifier import load_model\nmodel = load_model({str(target)!r})\n"
+              f"scores = [b.score for b in model.filter_text({page!r}).blocks]\n"
+              f"assert max(abs(a - b) for a, b in zip(scores, {expected.tolist()!r})) < 1e-9, scores")
 
 
 def test_the_hook_imports_neither_sklearn_nor_scipy():
