@@ -197,6 +197,9 @@ class BlockClassifier(BlockScorer, ClassifierMixin, BaseEstimator):
         if self.stage2_gru < 0 or self.stage2_gru_epochs < 1 or (self.stage2_gru and self.stage2_trees):
             raise ValueError("stage2_gru takes a number of units (0: none) and at least one epoch, "
                              "and cannot be combined with stage2_trees")
+        if self.stage2_gru and self.second_stage:
+            from .recurrent_fit import require_torch
+            require_torch()  # before any fitting: without PyTorch, say so now, not after the first stage
         self._dropped_features()  # an unknown name fails here, before any fitting
         if teasers is not None and (len(teasers) != len(pages) or any(len(p) != len(t)
                                                                       for p, t in zip(pages, teasers))):

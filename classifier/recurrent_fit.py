@@ -18,7 +18,8 @@ BATCH_PAGES = 16
 MAX_TRAINING_BLOCKS = 4000
 
 
-def _torch():
+def require_torch():
+    """PyTorch, or an ImportError that says which extra installs it."""
     try:
         import torch
     except ImportError:  # pragma: no cover - the error a user without the extra sees
@@ -64,7 +65,7 @@ def fit_recurrent(pages: Sequence[np.ndarray], labels: Sequence[np.ndarray], wei
 def fit_network(pages: Sequence[np.ndarray], labels: Sequence[np.ndarray], weights: Sequence[np.ndarray],
                 hidden: int = 32, epochs: int = 12, learning_rate: float = 0.003, seed: int | None = 0):
     """The fitted PyTorch network (in float64) behind :func:`fit_recurrent`."""
-    torch = _torch()
+    torch = require_torch()
     kept = [i for i, page in enumerate(pages) if len(page)]  # a page without blocks teaches nothing
     if not kept:
         raise ValueError("the sequence stage needs at least one page with blocks")

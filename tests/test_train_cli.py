@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -139,6 +140,21 @@ def test_train_broken_file_in_a_real_process(tmp_path, broken_pages, cli_env):
     stderr = proc.stderr.decode()
     assert proc.returncode == 1
     assert f"{broken_pages}:3: not valid JSON" in stderr
+    assert_clean_failure(stderr)
+    assert not out.exists()
+
+
+def test_train_a_sequence_stage_without_pytorch_says_which_extra(tmp_path, pages_jsonl, cli_env):
+    """Without PyTorch, ``--param stage2_gru=N`` fails at once with the extra to install."""
+    blocker = tmp_path / "no_torch"
+    blocker.mkdir()
+    (blocker / "torch.py").write_text("raise ImportError('No module named torch')\n", encoding="utf-8")
+    env = {**cli_env, "PYTHONPATH": os.pathsep.join(filter(None, [str(blocker), cli_env.get("PYTHONPATH")]))}
+    out = tmp_path / "never"
+    proc = run_process(["train", pages_jsonl, "--mode", "text", "--param", "stage2_gru=8", "-o", out, "--quiet"], env)
+    stderr = proc.stderr.decode()
+    assert proc.returncode == 1
+    assert 'pip install "storyfilter[sequence]"' in stderr
     assert_clean_failure(stderr)
     assert not out.exists()
 
