@@ -27,7 +27,8 @@ from .context import CONTEXT_NAMES, LOCAL_REGION_NAMES, PAGE_TYPE_NAMES, SEQUENC
 from .dom_chars import distinct_char_docs
 from .features import SHAPE_NAMES
 from .page_type import PAGE_TYPES, PageTypeModel, page_type_matrix
-from .scorer import PAGE_TYPE_PREFIX, RECURRENT_PREFIX, TREES_PREFIX, BlockScorer, Page, PageFacts, batch_governing, sigmoid
+from .scorer import (PAGE_TYPE_PREFIX, RECURRENT_PREFIX, TREES_PREFIX, BlockScorer, Page, PageFacts,
+                     batch_governing, sigmoid)
 from .trees import trees_from_boosting
 from .tfidf import TokenTfidf
 from .tokens import BlockTokens

@@ -20,9 +20,9 @@ from .context import CONTEXT_NAMES, PAGE_TYPE_NAMES, container_ids, context_feat
 from .features import SHAPE_NAMES, page_shape_features
 from .headings import governing_headings
 from .page_type import PageTypeModel, page_type_matrix
+from .recurrent import RecurrentStage
 from .region import path_groups, topic_similarity
 from .tokens import BlockTokens, tokenize_blocks
-from .recurrent import RecurrentStage
 from .trees import TreeEnsemble
 from .vocabulary import TfidfLookup
 
