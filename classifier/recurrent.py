@@ -2,8 +2,9 @@
 
 The linear context stage sees each block through a fixed window and fixed summaries of
 its page. In plain text, where the order of the lines is all there is, a model that reads
-the whole run of lines before and after a block tells a story's end from a list of other
-stories' headlines better (docs/experiments.md, Rounds 21 and 23). Training fits it with
+the whole run of lines before and after a block can see where a story ends and a list of
+other stories' headlines begins however long either is (what it bought and cost on
+wcxb-dev: docs/experiments.md, Rounds 21 and 23). Training fits it with
 PyTorch (:mod:`classifier.recurrent_fit`); a model file stores its weights as plain arrays
 and :class:`RecurrentStage` scores a page with a few numpy products per block, so scoring
 never imports PyTorch.
