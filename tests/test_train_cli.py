@@ -145,7 +145,7 @@ def test_train_broken_file_in_a_real_process(tmp_path, broken_pages, cli_env):
 
 
 def test_train_a_sequence_stage_without_pytorch_says_which_extra(tmp_path, pages_jsonl, cli_env):
-    """Without PyTorch, ``--param stage2_gru=N`` fails at once with the extra to install."""
+    """Without PyTorch, ``--param stage2_gru=N`` fails before any fitting, naming the extra to install."""
     blocker = tmp_path / "no_torch"
     blocker.mkdir()
     (blocker / "torch.py").write_text("raise ImportError('No module named torch')\n", encoding="utf-8")
