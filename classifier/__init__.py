@@ -19,7 +19,7 @@ _EXPORTS = {
     "LoadedModel": ".api", "StoryFilter": ".api", "detect_mode": ".api", "load_model": ".api",
     "Block": ".blocks",
     "ArgumentError": ".errors", "InputError": ".errors", "LimitError": ".errors", "ModelError": ".errors",
-    "StoryFilterError": ".errors", "TrainingDataError": ".errors",
+    "MissingExtraError": ".errors", "StoryFilterError": ".errors", "TrainingDataError": ".errors",
     "Limits": ".limits",
     "Metadata": ".metadata",
     "FilterResult": ".result", "ScoredBlock": ".result",
@@ -30,7 +30,7 @@ __all__ = sorted(_EXPORTS) + ["__version__"]
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     from .api import LoadedModel, StoryFilter, detect_mode, load_model  # noqa: F401
     from .blocks import Block  # noqa: F401
-    from .errors import (ArgumentError, InputError, LimitError, ModelError,  # noqa: F401
+    from .errors import (ArgumentError, InputError, LimitError, MissingExtraError, ModelError,  # noqa: F401
                          StoryFilterError, TrainingDataError)
     from .limits import Limits  # noqa: F401
     from .metadata import Metadata  # noqa: F401

@@ -30,3 +30,7 @@ class TrainingDataError(StoryFilterError, ValueError):
         super().__init__(where + message)
         self.path = path
         self.line = line
+
+
+class MissingExtraError(StoryFilterError, ImportError):
+    """An option needs a package from one of storyfilter's extras that is not installed."""

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from .errors import MissingExtraError
 from .recurrent import RecurrentStage
 
 #: Pages a batch holds, and the longest run of blocks a page gives one training step.
@@ -19,11 +20,11 @@ MAX_TRAINING_BLOCKS = 4000
 
 
 def require_torch():
-    """PyTorch, or an ImportError that says which extra installs it."""
+    """PyTorch, or a :class:`MissingExtraError` that says which extra installs it."""
     try:
         import torch
     except ImportError:  # pragma: no cover - the error a user without the extra sees
-        raise ImportError("the sequence stage (stage2_gru) is trained with PyTorch: "
+        raise MissingExtraError("the sequence stage (stage2_gru) is trained with PyTorch: "
                           'pip install "storyfilter[sequence]"') from None
     return torch
 

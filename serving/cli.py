@@ -224,7 +224,9 @@ def train(sources: tuple[Path, ...], output: Path, mode: str, cv_folds: int, hol
                          f"{feedback['after']['feedback_block_accuracy']} after, "
                          f"{feedback['fitted_block_accuracy']} fitted")
             click.echo(line)
-    except (StoryFilterError, ValueError, ImportError) as err:  # ImportError: an option's extra is missing
+    except StoryFilterError as err:
+        fail(str(err))
+    except ValueError as err:
         fail(str(err))
 
 
@@ -272,7 +274,7 @@ def evaluate(corpus: tuple[Path, ...], model_dir: Path | None, mode: str, cv_fol
             settings = {**DEFAULT_PARAMS[mode], **parsed, "random_state": seed}
             report = evaluate_protocol(examples, lambda: BlockClassifier(**settings), cv_folds, holdout, seed,
                                        threshold, jobs, progress=not quiet)
-    except (StoryFilterError, ValueError, ImportError) as err:  # ImportError: an option's extra is missing
+    except (StoryFilterError, ValueError) as err:
         fail(str(err))
     report["mode"] = mode
     if model_dir is not None:
