@@ -297,7 +297,7 @@ class BlockClassifier(BlockScorer, ClassifierMixin, BaseEstimator):
         """Fit the boosted context stage over the scaled context features and the linear
         context logit; return the training blocks' logits from trees that did not see their
         group (for the nested threshold: in-sample trees are too sure of themselves)."""
-        features = np.column_stack([scaled, scaled @ self.stage2_coef_ + self.stage2_intercept_])
+        features = self._with_linear_logit(scaled)
         self.stage2_trees_ = trees_from_boosting(self._boosting().fit(features, y, sample_weight=weights))
         page_groups = np.asarray(groups if groups is not None else np.arange(len(bounds) - 1))
         block_groups = np.repeat(page_groups, np.diff(bounds))
@@ -322,7 +322,7 @@ class BlockClassifier(BlockScorer, ClassifierMixin, BaseEstimator):
         the blocks it learns from, and each fit costs minutes."""
         from .recurrent_fit import fit_recurrent  # PyTorch: training only
 
-        features = np.column_stack([scaled, scaled @ self.stage2_coef_ + self.stage2_intercept_])
+        features = self._with_linear_logit(scaled)
         w = np.ones(len(y)) if weights is None else np.asarray(weights, dtype=np.float64)
         spans = list(zip(bounds[:-1], bounds[1:]))
         rows = [features[a:b] for a, b in spans]

@@ -288,13 +288,17 @@ class BlockScorer:
         """Final logits of one page's blocks from their scaled context features: the linear
         context model's, or those of the boosted trees or the sequence network over the same
         features and that linear logit (when the model has one)."""
-        linear = scaled_context @ self.stage2_coef_ + self.stage2_intercept_
         trees = getattr(self, "stage2_trees_", None)
         recurrent = getattr(self, "stage2_gru_", None)
         if trees is None and recurrent is None:
-            return linear
-        features = np.column_stack([scaled_context, linear])
+            return scaled_context @ self.stage2_coef_ + self.stage2_intercept_
+        features = self._with_linear_logit(scaled_context)
         return trees.decision(features) if trees is not None else recurrent.decision(features)
+
+    def _with_linear_logit(self, scaled_context: np.ndarray) -> np.ndarray:
+        """What a non-linear context stage reads: the scaled context features and, as the last
+        column, the linear context logit."""
+        return np.column_stack([scaled_context, scaled_context @ self.stage2_coef_ + self.stage2_intercept_])
 
     # ----- scores ---------------------------------------------------------------------------
     def page_scores(self, X: Sequence[Page]) -> list[np.ndarray]:
