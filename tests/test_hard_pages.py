@@ -1,6 +1,6 @@
 """The shipped models on the hand-labelled hard pages (tests/pages/hard): story kept, clutter dropped.
 
-Teaser widgets in five languages and many shapes, comment threads, a forum thread, a
+Teaser widgets in eight languages and many shapes, comment threads, a forum thread, a
 blog with a slideshow and a section listing; figures count characters per role (see
 bench/hard_pages.py, which prints the same figures for any model directory).
 """
@@ -19,14 +19,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 from hard_pages import HARD, ROLES, PageFigures, label_files, load_labels, measure_page, pooled  # noqa: E402
 
 # Pass marks, pooled over each mode's pages (characters, not blocks): a little looser than the
-# shipped models' figures (bench/hard_pages.py), so a real regression fails them.
-HTML_STORY_RECALL_MIN = 0.95  # shipped: 0.990
-HTML_TEASER_LEAK_MAX = 0.30  # shipped: 0.293 (0.259 before teaser_weight=3; docs/experiments.md, Rounds 14-15)
-HTML_BOILERPLATE_LEAK_MAX = 0.22  # shipped: 0.154
+# shipped models' figures (bench/hard_pages.py), so a real regression fails them. The Dutch,
+# Polish and Portuguese pages came after the shipped models and raised the pooled leaks
+# (docs/experiments.md, Round 24); the figures before them are given in brackets.
+HTML_STORY_RECALL_MIN = 0.95  # shipped: 0.992 (0.990)
+HTML_TEASER_LEAK_MAX = 0.34  # shipped: 0.321 (0.293; 0.259 before teaser_weight=3, Rounds 14-15)
+HTML_BOILERPLATE_LEAK_MAX = 0.22  # shipped: 0.173 (0.154)
 HTML_COMMENT_LEAK_MAX = 0.50  # shipped: 0.469 (the German comment cards are kept: a known miss below)
-TEXT_STORY_RECALL_MIN = 0.95  # shipped: 0.996
-TEXT_TEASER_LEAK_MAX = 0.55  # shipped: 0.496
-TEXT_BOILERPLATE_LEAK_MAX = 0.15  # shipped: 0.117
+TEXT_STORY_RECALL_MIN = 0.95  # shipped: 0.993 (0.996)
+TEXT_TEASER_LEAK_MAX = 0.60  # shipped: 0.570 (0.496)
+TEXT_BOILERPLATE_LEAK_MAX = 0.20  # shipped: 0.179 (0.117)
 # Pass marks for every single page that has the role.
 PAGE_STORY_RECALL_MIN = 0.90
 PAGE_TEASER_LEAK_MAX = {"html": 0.45, "text": 0.70}
@@ -39,6 +41,15 @@ KNOWN_MISSES = {  # (test, page) -> what goes wrong
     ("teasers", "es_sequia_aside.html"): "the 'Te puede interesar' cards (section.mod-7, div.mod-7__card) score "
                                          "0.48-0.63; the model before 0.1.0+fb09dd8905 dropped them only because "
                                          "its inserted training widgets were named mod_x12 and card",
+    ("teasers", "pt_barragem_vejatambem.html"): "the 'Veja também' box (div.bx-3) between paragraphs scores 0.65-0.90 "
+                                                "and four of the 'Leia mais' card lines (section.grid-2) 0.45-0.55, "
+                                                "at the 0.45 cut",
+    ("teasers", "pt_barragem_vejatambem.txt"): "the 'Veja também' lines score 0.79-0.90 and the 'Leia mais' heading "
+                                               "and first three cards' lines 0.52-0.72; only the last three lines "
+                                               "(0.38-0.49) are dropped",
+    ("teasers", "pl_tramwaj_zobacz.txt"): "every teaser line is kept: the 'Zobacz także' lines score 0.87-0.94 and "
+                                          "the 'Polecane' heading and cards 0.55-0.66 (the HTML page drops the cards "
+                                          "at 0.01-0.02)",
 }
 
 
