@@ -25,7 +25,7 @@ def require_torch():
         import torch
     except ImportError:  # pragma: no cover - the error a user without the extra sees
         raise MissingExtraError("the sequence stage (stage2_gru) is trained with PyTorch: "
-                          'pip install "storyfilter[sequence]"') from None
+                                'pip install "storyfilter[sequence]"') from None
     return torch
 
 

@@ -224,9 +224,7 @@ def train(sources: tuple[Path, ...], output: Path, mode: str, cv_folds: int, hol
                          f"{feedback['after']['feedback_block_accuracy']} after, "
                          f"{feedback['fitted_block_accuracy']} fitted")
             click.echo(line)
-    except StoryFilterError as err:
-        fail(str(err))
-    except ValueError as err:
+    except (StoryFilterError, ValueError) as err:
         fail(str(err))
 
 
