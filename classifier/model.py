@@ -50,7 +50,7 @@ class BlockClassifier(BlockScorer, ClassifierMixin, BaseEstimator):
                  dom_char_weight: float = 0.0, dom_char_max_features: int = 50_000,
                  teaser_weight: float = 1.0, local_region: bool = False, drop_features: str = "",
                  page_type_trees: int = 0, sequence_context: bool = False, stage2_gru: int = 0,
-                 stage2_gru_epochs: int = 12) -> None:
+                 stage2_gru_epochs: int = 12, topic_page_idf: bool = True) -> None:
         self.use_dom = use_dom
         self.text_ngram_max = text_ngram_max
         self.text_max_features = text_max_features
@@ -85,6 +85,7 @@ class BlockClassifier(BlockScorer, ClassifierMixin, BaseEstimator):
         self.sequence_context = sequence_context
         self.stage2_gru = stage2_gru
         self.stage2_gru_epochs = stage2_gru_epochs
+        self.topic_page_idf = topic_page_idf
 
     # ----- features -------------------------------------------------------------------------
     def _stage1_matrix(self, pages: Sequence[Page], tokens: BlockTokens,
@@ -175,8 +176,9 @@ class BlockClassifier(BlockScorer, ClassifierMixin, BaseEstimator):
 
     @classmethod
     def _with_params(cls, params: dict) -> "BlockClassifier":
-        # models saved before the heading TF-IDF existed did not record it: they had none
-        return cls(**{"heading_tfidf": False, **params})
+        # models saved before the heading TF-IDF or the page's own word counts for topic
+        # similarity existed did not record them: they had neither
+        return cls(**{"heading_tfidf": False, "topic_page_idf": False, **params})
 
     # ----- fit ---------------------------------------------------------------------------
     def fit(self, X: Sequence[Page], y: Sequence[Sequence[int]], groups: Sequence | None = None,

@@ -152,17 +152,27 @@ def local_region_features(blocks: Sequence[Block], p: np.ndarray, chars: np.ndar
 
 
 def topic_similarity(rows: np.ndarray, cols: np.ndarray, values: np.ndarray, page_of_block: np.ndarray,
-                     weight: np.ndarray, n_features: int) -> np.ndarray:
+                     weight: np.ndarray, n_features: int, page_idf: bool = False) -> np.ndarray:
     """Each block's cosine to the ``weight``-weighted centroid of its page's blocks, itself left out.
 
     ``rows, cols, values`` are the l2-normalised TF-IDF entries of all blocks of a batch
     of pages (rows index blocks, in order); ``page_of_block`` maps a block to its page.
+    With ``page_idf`` each entry is first weighted by the word's rarity *on its page*
+    (``log((1 + blocks) / (1 + blocks with the word))``) and the rows normalised again: the
+    corpus idf of a language the training pages rarely use rates its function words as rare,
+    so any line in that language would look on topic; on its own page they are everywhere.
     """
     n = len(page_of_block)
     if n == 0 or len(rows) == 0:
         return np.zeros(n)
     keys = page_of_block[rows] * np.int64(max(n_features, 1)) + cols
     unique, inverse = np.unique(keys, return_inverse=True)
+    if page_idf:
+        blocks_with_words = np.bincount(page_of_block[np.unique(rows)], minlength=int(page_of_block.max()) + 1)
+        local = np.log((1.0 + blocks_with_words[page_of_block[rows]]) / (1.0 + np.bincount(inverse)[inverse]))
+        values = values * local
+        norms = np.sqrt(np.bincount(rows, weights=values * values, minlength=n))
+        values = np.divide(values, norms[rows], out=np.zeros_like(values), where=norms[rows] > 0)
     centroid = np.bincount(inverse, weights=values * weight[rows], minlength=len(unique))
     dot = np.bincount(rows, weights=values * centroid[inverse], minlength=n)
     norm2 = np.bincount(unique // max(n_features, 1), weights=centroid * centroid,

@@ -41,7 +41,7 @@ RECURRENT_PREFIX = "stage2_gru_"
 SCORING_DEFAULTS: dict[str, Any] = {
     "use_dom": True, "text_ngram_max": 2, "max_tokens": 120, "text_weight": 1.0, "dom_weight": 1.0,
     "second_stage": True, "heading_tfidf": False, "heading_weight": 1.0, "stage2_trees": 0,
-    "dom_char_weight": 0.0, "stage2_gru": 0,
+    "dom_char_weight": 0.0, "stage2_gru": 0, "topic_page_idf": False,
 }
 
 
@@ -79,6 +79,7 @@ class BlockScorer:
     second_stage: bool
     heading_tfidf: bool
     heading_weight: float
+    topic_page_idf: bool
     text_vectorizer_: TfidfLookup
     dom_vectorizer_: TfidfLookup
     dom_char_weight: float
@@ -260,7 +261,7 @@ class BlockScorer:
             return logits
         page_of_block = np.repeat(np.arange(len(pages)), np.diff(bounds))
         weight = np.clip(2.0 * sigmoid(z) - 1.0, 0.0, 1.0)  # likely story only
-        sim = topic_similarity(rows, cols, values, page_of_block, weight, n_text)
+        sim = topic_similarity(rows, cols, values, page_of_block, weight, n_text, self.topic_page_idf)
         return logits, [sim[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
 
     def _page_types(self, pages: Sequence[Page], facts: Sequence[PageFacts]) -> list[np.ndarray | None]:

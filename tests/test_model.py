@@ -8,6 +8,7 @@ from sklearn.base import clone
 from classifier.context import LOCAL_REGION_NAMES, SEQUENCE_NAMES
 from classifier.features import SHAPE_NAMES
 from classifier.model import BlockClassifier, classifier_from_state, classifier_to_state
+from classifier.scorer import BlockScorer
 from training.dataset import build_examples
 from training.readers import read_pages_jsonl
 from synthetic import split_by_site
@@ -217,6 +218,25 @@ def test_optional_context_columns_only_when_asked_and_scores_survive_saving(spli
     plain = BlockClassifier(random_state=0).fit(pages, labels, groups=groups)
     assert not set(names) & set(classifier_to_state(plain)[1]["context_names"])
     assert not np.allclose(plain.predict_proba(test_pages), extended.predict_proba(test_pages))
+
+
+def test_topic_similarity_by_page_counts_is_saved_and_scored_with_the_model(split):
+    """``topic_page_idf`` (on by default) weighs the topic-similarity words by their rarity on the
+    page: the scores differ from the corpus-idf model's, the saved model scores as the fitted one,
+    and a model saved before the parameter existed keeps the corpus idf it was trained with."""
+    pages, labels, groups, test_pages, _ = split
+    local = BlockClassifier(random_state=0).fit(pages, labels, groups=groups)
+    arrays, config = classifier_to_state(local)
+    assert config["params"]["topic_page_idf"] is True
+    again = BlockScorer.from_state(arrays, config)
+    np.testing.assert_allclose(again.predict_proba(test_pages), local.predict_proba(test_pages), atol=1e-12)
+    corpus = BlockClassifier(random_state=0, topic_page_idf=False).fit(pages, labels, groups=groups)
+    assert not np.allclose(corpus.predict_proba(test_pages), local.predict_proba(test_pages))
+    arrays, config = classifier_to_state(corpus)
+    del config["params"]["topic_page_idf"]  # as a model saved before the parameter existed
+    for older in (BlockScorer.from_state(arrays, config), classifier_from_state(arrays, config)):
+        assert older.topic_page_idf is False
+        np.testing.assert_allclose(older.predict_proba(test_pages), corpus.predict_proba(test_pages), atol=1e-12)
 
 
 def test_sequence_stage_scores_pages_and_survives_saving(split):

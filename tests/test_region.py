@@ -119,12 +119,13 @@ def test_local_region_features_are_zero_without_a_dom():
     assert not local_region_features(blocks, np.array([0.9, 0.1]), np.array([16.0, 20.0])).any()
 
 
-def _similarity(texts: list[str], weight: list[float]) -> np.ndarray:
+def _similarity(texts: list[str], weight: list[float], page_idf: bool = False,
+                corpus: list[str] | None = None) -> np.ndarray:
     tokens = tokenize_blocks(texts, 120)
-    vectorizer = TokenTfidf(min_df=1).fit(tokens)
+    vectorizer = TokenTfidf(min_df=1).fit(tokenize_blocks(corpus, 120) if corpus else tokens)
     rows, cols, values = vectorizer.weights(tokens)
     return topic_similarity(rows, cols, values, np.zeros(len(texts), dtype=np.int64), np.asarray(weight),
-                            len(vectorizer.idf_))
+                            len(vectorizer.idf_), page_idf)
 
 
 def test_topic_similarity_is_a_leave_one_out_cosine_to_the_likely_story():
@@ -150,6 +151,23 @@ def test_topic_similarity_matches_a_direct_computation():
         centroid = (weight[:, None] * dense).sum(axis=0) - weight[i] * dense[i]
         expected = dense[i] @ centroid / np.linalg.norm(centroid)
         assert abs(got[i] - expected) < 1e-9
+
+
+def test_page_idf_keeps_a_rare_language_s_function_words_from_making_any_line_on_topic():
+    """Fitted on a corpus where "de la" is rare, a French page's story lines all share it: with
+    the corpus idf a teaser about something else that shares only those words looks half on
+    topic; with the page's own counts those words weigh little and the teaser is far."""
+    page = ["la ligne de la métropole ira jusqu'à l'hôpital", "le tracé de la ligne part de la place",
+            "le coût de la ligne pour la métropole", "la métropole promet une commission",
+            "incendie dans un entrepôt de la zone", "sports", "économie", "mentions légales"]
+    corpus = ["the river flood bridge council", "the council voted the bridge", "de la ligne", "métropole",
+              "the water rose", "tracé coût place", "incendie entrepôt zone", "the hospital line"] * 3
+    weight = [1.0, 1.0, 1.0, 1.0, 0.0, 0.0, 0.0, 0.0]
+    corpus_idf = _similarity(page, weight, corpus=corpus)
+    page_idf = _similarity(page, weight, page_idf=True, corpus=corpus)
+    assert corpus_idf[4] > 0.4  # the teaser shares only "de la" with the story
+    assert page_idf[4] < 0.05 and min(page_idf[:4]) > 0.1  # the story's lines still share its topic
+    assert np.array_equal(_similarity(page, [0.0] * 8, page_idf=True, corpus=corpus), np.zeros(8))
 
 
 def test_blocks_without_ancestors_are_handled():
