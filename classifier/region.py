@@ -167,17 +167,18 @@ def topic_similarity(rows: np.ndarray, cols: np.ndarray, values: np.ndarray, pag
         return np.zeros(n)
     keys = page_of_block[rows] * np.int64(max(n_features, 1)) + cols
     unique, inverse = np.unique(keys, return_inverse=True)
+    n_pages = int(page_of_block.max()) + 1
+    has_words = np.bincount(rows, minlength=n) > 0
     if page_idf:
-        blocks_with_words = np.bincount(page_of_block[np.unique(rows)], minlength=int(page_of_block.max()) + 1)
+        blocks_with_words = np.bincount(page_of_block[has_words], minlength=n_pages)
         local = np.log((1.0 + blocks_with_words[page_of_block[rows]]) / (1.0 + np.bincount(inverse)[inverse]))
         values = values * local
         norms = np.sqrt(np.bincount(rows, weights=values * values, minlength=n))
-        values = np.divide(values, norms[rows], out=np.zeros_like(values), where=norms[rows] > 0)
+        has_words = norms > 0  # a block whose words are all on every block of its page has none left
+        values = np.divide(values, norms[rows], out=np.zeros_like(values), where=has_words[rows])
     centroid = np.bincount(inverse, weights=values * weight[rows], minlength=len(unique))
     dot = np.bincount(rows, weights=values * centroid[inverse], minlength=n)
-    norm2 = np.bincount(unique // max(n_features, 1), weights=centroid * centroid,
-                        minlength=int(page_of_block.max()) + 1)[page_of_block]
-    has_words = np.bincount(rows, minlength=n) > 0
+    norm2 = np.bincount(unique // max(n_features, 1), weights=centroid * centroid, minlength=n_pages)[page_of_block]
     w = np.where(has_words, weight, 0.0)  # a block without words added nothing to its centroid
     rest = np.sqrt(np.maximum(norm2 - 2.0 * w * dot + w * w, 0.0))
     sim = np.divide(dot - w, rest, out=np.zeros(n), where=rest > 1e-9)

@@ -168,6 +168,10 @@ def test_page_idf_keeps_a_rare_language_s_function_words_from_making_any_line_on
     assert corpus_idf[4] > 0.4  # the teaser shares only "de la" with the story
     assert page_idf[4] < 0.05 and min(page_idf[:4]) > 0.1  # the story's lines still share its topic
     assert np.array_equal(_similarity(page, [0.0] * 8, page_idf=True, corpus=corpus), np.zeros(8))
+    # a lone block, or one whose words are on every block of its page, has nothing left to compare
+    assert _similarity(["flood river bridge"], [1.0], page_idf=True, corpus=corpus)[0] == 0.0
+    assert np.array_equal(_similarity(["share", "share", "flood river"], [1.0, 1.0, 1.0], page_idf=True,
+                                      corpus=corpus)[:2], np.zeros(2))
 
 
 def test_blocks_without_ancestors_are_handled():
