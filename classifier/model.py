@@ -27,8 +27,8 @@ from .context import CONTEXT_NAMES, LOCAL_REGION_NAMES, PAGE_TYPE_NAMES, SEQUENC
 from .dom_chars import distinct_char_docs
 from .features import SHAPE_NAMES
 from .page_type import PAGE_TYPES, PageTypeModel, page_type_matrix
-from .scorer import (PAGE_TYPE_PREFIX, RECURRENT_PREFIX, TREES_PREFIX, BlockScorer, Page, PageFacts,
-                     batch_governing, sigmoid)
+from .scorer import (PAGE_TYPE_PREFIX, RECURRENT_PREFIX, SCORING_DEFAULTS, TREES_PREFIX, BlockScorer, Page,
+                     PageFacts, batch_governing, sigmoid)
 from .trees import trees_from_boosting
 from .tfidf import TokenTfidf
 from .tokens import BlockTokens
@@ -176,9 +176,9 @@ class BlockClassifier(BlockScorer, ClassifierMixin, BaseEstimator):
 
     @classmethod
     def _with_params(cls, params: dict) -> "BlockClassifier":
-        # models saved before the heading TF-IDF or the page's own word counts for topic
-        # similarity existed did not record them: they had neither
-        return cls(**{"heading_tfidf": False, "topic_page_idf": False, **params})
+        # a parameter a model saved before it existed did not record takes the value such
+        # models had (the heading TF-IDF and the page-count topic similarity were off)
+        return cls(**{**SCORING_DEFAULTS, **params})
 
     # ----- fit ---------------------------------------------------------------------------
     def fit(self, X: Sequence[Page], y: Sequence[Sequence[int]], groups: Sequence | None = None,
